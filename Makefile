@@ -77,7 +77,7 @@ $(BUILD)/scimd: $(SERVER_OBJ) $(BUILD)/libscimstore.a $(BUILD)/libscim.a
 $(BUILD)/scimctl: $(CLI_OBJ) $(BUILD)/libscimstore.a $(BUILD)/libscim.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/scim-vectors: $(BUILD)/obj/tests/vectors/scim_vectors.o \
+$(BUILD)/scim-vectors: $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard tests/vectors/*.c)) \
                        $(BUILD)/libscim.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
