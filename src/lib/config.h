@@ -66,4 +66,16 @@ const char *config_dialect_name(unsigned bit);
 /* Bit of a dialect name, or 0 when unknown. */
 unsigned config_dialect_bit(const char *name);
 
+struct scim_registry;
+
+/*
+ * Builds the schema registry that cfg implies: the built-in schemas plus
+ * cfg's custom extensions, and checks that every required path resolves
+ * against User. On success *out is a new registry the caller frees with
+ * registry_free(); on a bad extension or path returns SCIM_EINVAL with
+ * err naming it ("extensions[0].costTier"), or SCIM_ENOMEM.
+ */
+int config_registry(const struct scim_config *cfg,
+                    struct scim_registry **out, struct scim_error *err);
+
 #endif /* SCIMD_LIB_CONFIG_H */

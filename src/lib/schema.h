@@ -155,6 +155,16 @@ int registry_add_extension(struct scim_registry *reg, struct scim_schema *s,
                            const char *rtype_name, int required,
                            struct scim_error *err);
 
+/*
+ * Adds a resource type named name, served at endpoint ("/Devices"),
+ * whose core schema is core. The registry takes ownership of core, also
+ * on failure. Fails with SCIM_EINVAL when the name, endpoint or schema
+ * id is already registered.
+ */
+int registry_add_rtype(struct scim_registry *reg, struct scim_schema *core,
+                       const char *name, const char *endpoint,
+                       struct scim_error *err);
+
 /* Resource type by name ("User") or endpoint ("/Users"); NULL if none. */
 const struct scim_rtype *registry_rtype(const struct scim_registry *reg,
                                         const char *name);
