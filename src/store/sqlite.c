@@ -276,18 +276,22 @@ sq_token_add(struct store *base, int64_t tenant, const char *hash)
 }
 
 static int
-sq_token_lookup(struct store *base, const char *hash, int64_t *tenant)
+sq_token_lookup(struct store *base, const char *hash, int64_t *tenant,
+                int64_t *config_version)
 {
     sqlite3_stmt *st = sq_stmt(conn(base),
-        "SELECT tenant_id FROM tokens WHERE hash = ?");
+        "SELECT k.tenant_id, t.config_version FROM tokens k"
+        " JOIN tenants t ON t.id = k.tenant_id WHERE k.hash = ?");
     int rc;
 
     if (st == NULL)
         return SCIM_ESTORE;
     sq_bind_text(st, 1, hash);
     rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW)
+    if (rc == SQLITE_ROW) {
         *tenant = sqlite3_column_int64(st, 0);
+        *config_version = sqlite3_column_int64(st, 1);
+    }
     sqlite3_reset(st);
     if (rc == SQLITE_ROW)
         return SCIM_OK;

@@ -94,9 +94,10 @@ store_token_add(struct store *s, int64_t tenant_id, const char *hash)
 }
 
 int
-store_token_lookup(struct store *s, const char *hash, int64_t *tenant)
+store_token_lookup(struct store *s, const char *hash, int64_t *tenant,
+                   int64_t *config_version)
 {
-    return s->ops->token_lookup(s, hash, tenant);
+    return s->ops->token_lookup(s, hash, tenant, config_version);
 }
 
 int

@@ -157,9 +157,14 @@ int store_tenant_set_config(struct store *s, const char *name,
 int store_tenant_list(struct store *s, struct store_tenant **out, size_t *n);
 void store_tenant_free(struct store_tenant *t);
 
-/* Tokens are stored as hashes only; lookup returns the tenant id. */
+/*
+ * Tokens are stored as hashes only. Lookup returns the tenant id and
+ * its config_version, so that the server notices a configuration change
+ * on the very next request without another query.
+ */
 int store_token_add(struct store *s, int64_t tenant_id, const char *hash);
-int store_token_lookup(struct store *s, const char *hash, int64_t *tenant);
+int store_token_lookup(struct store *s, const char *hash, int64_t *tenant,
+                       int64_t *config_version);
 
 /*
  * Reads one resource by SCIM id; SCIM_ENOTFOUND when absent. Free *out
