@@ -32,6 +32,8 @@ struct filter_attr {
     char *name;                /* attribute name */
     char *sub;                 /* sub-attribute name, or NULL */
     struct scim_attr_ref ref;  /* all NULL when parsed without schema */
+    int ext;                   /* resolved into an extension schema: the
+                                  attribute lives in doc[ref.schema->id] */
 };
 
 struct filter_node {
@@ -91,7 +93,65 @@ int path_parse(struct scim_ctx *ctx, const struct scim_rtype *rt,
 
 void path_free(struct scim_path *p);
 
+/*
+ * path_parse with options. PATH_ALLOW_UNKNOWN: an attribute rt does not
+ * know parses as with rt NULL (attr.ref all NULL) instead of failing,
+ * for callers whose tenant policy ignores unknown attributes.
+ */
+#define PATH_ALLOW_UNKNOWN 0x1u
+int path_parse_flags(struct scim_ctx *ctx, const struct scim_rtype *rt,
+                     const char *text, unsigned flags,
+                     struct scim_path **out);
+
 /* Operator keyword as in RFC 7644 ("eq"). */
 const char *filter_op_name(enum filter_op op);
+
+/*
+ * Limits that keep a hostile filter from exhausting the stack of the
+ * parser, the evaluator or the SQL compiler, which all recurse.
+ */
+#define FILTER_MAX_DEPTH 64     /* nested parentheses, not and [] */
+#define FILTER_MAX_TERMS 1000   /* comparisons in one filter */
+
+/*
+ * Internal to the filter module (filter_*.c, path.c); not for callers.
+ *
+ * filter_failf records a 400 error that quotes text (len bytes) and
+ * points at byte offset at: invalidFilter, or invalidPath when
+ * path_err is set; in_path words it as a filter inside a PATCH path.
+ */
+int filter_failf(struct scim_ctx *ctx, const char *text, size_t len,
+                 int in_path, int path_err, const char *attr, size_t at,
+                 const char *fmt, ...) SCIM_PRINTF(8, 9);
+
+/*
+ * Splits attribute path s (len bytes) into out->text, uri, name and sub
+ * after checking the RFC 7644 attrPath syntax (a leading "$" is allowed
+ * for "$ref"). Returns SCIM_OK, SCIM_EINVAL (malformed; nothing
+ * recorded) or SCIM_ENOMEM. filter_attr_clear frees the strings.
+ */
+int filter_attr_split(const char *s, size_t len, struct filter_attr *out);
+void filter_attr_clear(struct filter_attr *a);
+
+/*
+ * Resolves and checks node n (a comparison, pr or valuePath) against
+ * rt; parent is the valuePath attribute when n sits inside a value
+ * filter. With rt NULL only the operator/literal pairing is checked.
+ * text/len/in_path are for the message. SCIM_OK, SCIM_EINVAL or
+ * SCIM_ENOMEM.
+ */
+int filter_resolve(struct scim_ctx *ctx, const struct scim_rtype *rt,
+                   const struct filter_attr *parent, struct filter_node *n,
+                   const char *text, size_t len, int in_path);
+
+/*
+ * Parses the value filter of a PATCH path: text[*pos] follows the "["
+ * and parent is the attribute before it. On success *pos is just past
+ * the closing "]" and *out holds the filter.
+ */
+int filter_parse_valfilter(struct scim_ctx *ctx, const struct scim_rtype *rt,
+                           const char *text, size_t *pos,
+                           const struct filter_attr *parent,
+                           struct filter_node **out);
 
 #endif /* SCIMD_LIB_FILTER_H */
