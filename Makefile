@@ -81,7 +81,7 @@ $(BUILD)/scim-vectors: $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard tests/vectors/
                        $(BUILD)/libscim.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/scim-httptest: $(BUILD)/obj/tests/http/httptest.o
+$(BUILD)/scim-httptest: $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard tests/http/*.c))
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(BUILD)/libscimstore.a \

@@ -1,0 +1,142 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# The whole test suite: BUILD=build sh tests/run.sh (what `make check` and
+# CI run). Parts, in order: every unit test program $BUILD/tests/test_*
+# (one test each, under a 120 s limit), the third-party vectors (one test
+# per case), the HTTP cases against a real scimd on SQLite (one per case),
+# the tests/e2e/*.sh scripts (one each), and, when PostgreSQL is
+# available, the HTTP cases again on a throwaway PostgreSQL server.
+# Ends with the grand total "N passed, N failed"; exits 1 on any failure.
+set -u
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root" || exit 1
+BUILD=${BUILD:-build}
+export BUILD
+passed=0
+failed=0
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/scim-run.XXXXXX") || exit 1
+pgdir=""
+
+cleanup() {
+    [ -n "$pgdir" ] && sh scripts/pg-test-server.sh stop "$pgdir"
+    rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+count() { passed=$((passed + $1)); failed=$((failed + $2)); }
+section() { printf '\n== %s\n' "$1"; }
+
+# Adds the "N passed, N failed" lines of a part's output; a part that
+# failed without reporting a failure (a crash, a usage error) counts one.
+tally() {
+    out=$1
+    status=$2
+    p=$(sed -n 's/^\([0-9][0-9]*\) passed, \([0-9][0-9]*\) failed.*/\1/p' \
+        "$out" | awk '{s += $1} END {print s + 0}')
+    f=$(sed -n 's/^\([0-9][0-9]*\) passed, \([0-9][0-9]*\) failed.*/\2/p' \
+        "$out" | awk '{s += $1} END {print s + 0}')
+    [ "$status" -ne 0 ] && [ "$f" -eq 0 ] && f=1
+    count "$p" "$f"
+}
+
+unit_tests() {
+    section "unit tests"
+    for t in "$BUILD"/tests/test_*; do
+        [ -x "$t" ] || continue
+        if timeout 120 "$t" >"$tmp/unit.out" 2>&1; then
+            echo "ok   $(basename "$t")"
+            count 1 0
+        else
+            echo "FAIL $(basename "$t") (exit $?)"
+            sed 's/^/    /' "$tmp/unit.out" | tail -40
+            count 0 1
+        fi
+    done
+}
+
+# CI runs in a fresh clone with shared/ beside the repository.
+find_vectors() {
+    for d in "${SCIM_VECTORS:-}" "$root/../shared/vectors"; do
+        [ -n "$d" ] && ls "$d"/*.json >/dev/null 2>&1 && {
+            echo "$d"; return 0; }
+    done
+    return 1
+}
+
+vectors() {
+    section "vectors"
+    if ! vdir=$(find_vectors); then
+        echo "FAIL vectors: no ../shared/vectors/*.json (or SCIM_VECTORS)"
+        count 0 1
+        return
+    fi
+    timeout 600 "$BUILD/scim-vectors" "$vdir"/*.json >"$tmp/vec.out" 2>&1
+    status=$?
+    cat "$tmp/vec.out"
+    tally "$tmp/vec.out" "$status"
+}
+
+http_cases() {
+    section "http cases ($1)"
+    backend=$1
+    "$BUILD/scim-httptest" --bin "$BUILD" --backend "$backend" \
+        tests/http/*.case >"$tmp/http.out" 2>&1
+    status=$?
+    cat "$tmp/http.out"
+    tally "$tmp/http.out" "$status"
+}
+
+e2e_scripts() {
+    for s in tests/e2e/*.sh; do
+        [ -f "$s" ] || continue
+        [ "${e2e_started:-}" ] || { section "e2e scripts"; e2e_started=1; }
+        if timeout 600 sh "$s" >"$tmp/e2e.out" 2>&1; then
+            echo "ok   $s"
+            count 1 0
+        else
+            echo "FAIL $s (exit $?)"
+            sed 's/^/    /' "$tmp/e2e.out" | tail -40
+            count 0 1
+        fi
+    done
+}
+
+pg_wanted() {
+    [ "${SCIMD_PG:-}" = 0 ] && return 1
+    [ "${SCIMD_PG:-}" = 1 ] && return 0
+    ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1
+}
+
+postgres_part() {
+    pg_wanted || return 0
+    section "postgres"
+    if [ "${SCIMD_PG_READY:-}" != 1 ]; then
+        echo "skip postgres: scimd's PostgreSQL store is not ready yet" \
+             "(set SCIMD_PG_READY=1 once --db postgresql://... works)"
+        return 0
+    fi
+    pgdir="$tmp/pg"
+    # As root the server runs as scimtest, which must reach its dir.
+    chmod 711 "$tmp"
+    if ! env=$(sh scripts/pg-test-server.sh start "$pgdir"); then
+        echo "FAIL postgres: could not start a test server"
+        count 0 1
+        return
+    fi
+    eval "$env"
+    http_cases postgres
+    sh scripts/pg-test-server.sh stop "$pgdir"
+    pgdir=""
+}
+
+unit_tests
+vectors
+http_cases sqlite
+e2e_scripts
+postgres_part
+
+printf '\n'
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
