@@ -11,6 +11,7 @@
 #include <jansson.h>
 
 #include "ctx.h"
+#include "fold.h"
 #include "schema.h"
 
 enum resource_mode {
@@ -57,5 +58,48 @@ int resource_project(struct scim_ctx *ctx, const struct scim_rtype *rt,
  * a new reference, or NULL on ENOMEM.
  */
 json_t *resource_fold(const struct scim_rtype *rt, const json_t *doc);
+
+/*
+ * Building blocks shared by resource*.c (and usable by patch.c): they
+ * record errors in ctx->err the same way resource_prepare does.
+ */
+
+/* Nonzero for NULL, null, "", [] and {}: "no value" (RFC 7643 2.5). */
+int resource_is_empty(const json_t *v);
+
+/*
+ * Checks value v of attribute a (path names it in errors) and returns
+ * in *out a new, normalised copy, or NULL when v means "no value".
+ */
+int resource_check_value(struct scim_ctx *ctx, const struct scim_rtype *rt,
+                         const struct scim_attr *a, const json_t *v,
+                         const char *path, json_t **out);
+
+/*
+ * Records "required attribute path is missing"; raw is what the client
+ * sent for it (NULL when nothing), which selects the cause:
+ * missing_required, null_required or empty_required.
+ */
+int resource_required_error(struct scim_ctx *ctx, const char *path,
+                            const json_t *raw);
+
+/* Records "a has the wrong JSON type" for value v at path. */
+int resource_type_error(struct scim_ctx *ctx, const struct scim_attr *a,
+                        const json_t *v, const char *path);
+
+/*
+ * An attribute no schema defines, at path: refused (400 invalidValue)
+ * when the tenant rejects unknown attributes, else noted in the SCIM log
+ * under note and SCIM_OK.
+ */
+int resource_unknown(struct scim_ctx *ctx, const struct scim_rtype *rt,
+                     const char *path, const char *note);
+
+/*
+ * snprintf for attribute paths: a path too long for buf is cut short,
+ * which is still a readable prefix for a message. Returns buf.
+ */
+char *resource_pathf(char *buf, size_t n, const char *fmt, ...)
+    SCIM_PRINTF(3, 4);
 
 #endif /* SCIMD_LIB_RESOURCE_H */
