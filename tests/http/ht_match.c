@@ -6,7 +6,6 @@
  * with the JSON path where it was found, so a failing case says exactly
  * which attribute differed rather than dumping two documents.
  */
-#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <regex.h>
@@ -407,6 +406,8 @@ match_string(const char *s, const json_t *act, struct ht_buf *path,
              struct ht_buf *why)
 {
     struct ht_buf what = { 0 };
+    const char *re;
+    int icase;
     int ok;
 
     if (strcmp(s, "$any") == 0)
@@ -417,10 +418,13 @@ match_string(const char *s, const json_t *act, struct ht_buf *path,
         return ok;
     }
     if (s[0] == '~') {
-        ok = json_is_string(act) ?
-             ht_regex(s + 1, json_string_value(act), 0, why) : 0;
+        icase = s[1] == '*';
+        re = s + 1 + icase;
+        ok = json_is_string(act) ? ht_regex(re, json_string_value(act),
+                                            icase ? REG_ICASE : 0, why) : 0;
         if (ok == 0) {
-            ht_buf_printf(&what, "a string matching /%s/", s + 1);
+            ht_buf_printf(&what, "a string matching /%s/%s", re,
+                          icase ? "i" : "");
             mismatch(why, path, what.data, act);
             ht_buf_free(&what);
         }
@@ -556,6 +560,13 @@ match_array(const json_t *exp, const json_t *act, int exact,
     size_t i;
     size_t mark;
 
+    if (first != NULL && strcmp(first, "$all") == 0) {
+        for (i = 1; i < json_array_size(exp); i++) {
+            if (!match_at(json_array_get(exp, i), act, exact, path, why))
+                return 0;
+        }
+        return 1;
+    }
     if (!json_is_array(act))
         return mismatch(why, path, "an array", act);
     if (first != NULL && strcmp(first, "$contains") == 0)
