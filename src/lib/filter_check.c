@@ -301,27 +301,35 @@ check_valuepath(const struct chk *c, const struct filter_node *n)
     return SCIM_OK;
 }
 
+static int
+check_resolved(const struct chk *c, struct filter_node *n)
+{
+    const struct scim_attr *d;
+
+    if (n->op == FILTER_VALUEPATH)
+        return check_valuepath(c, n);
+    d = n->attr.ref.sub != NULL ? n->attr.ref.sub : n->attr.ref.attr;
+    if (d->type == SCIM_AT_COMPLEX)
+        return check_complex(c, n);
+    return check_type(c, n, d);
+}
+
 int
 filter_resolve(struct scim_ctx *ctx, const struct scim_rtype *rt,
                const struct filter_attr *parent, struct filter_node *n,
                const char *text, size_t len, int in_path)
 {
     struct chk c = { ctx, rt, text, len, in_path };
-    const struct scim_attr *d;
     int rc;
 
-    rc = check_literal(&c, n);
-    if (rc != SCIM_OK || rt == NULL)
-        return rc;
-    if (parent != NULL && parent->ref.attr == NULL)
-        return SCIM_OK;     /* the parent itself was left unresolved */
+    /* Without a schema (or under an unresolved parent) only the
+       operator and the literal can be checked. */
+    if (rt == NULL || (parent != NULL && parent->ref.attr == NULL))
+        return check_literal(&c, n);
     rc = parent != NULL ? resolve_inner(&c, parent, n) : resolve_top(&c, n);
-    if (rc != SCIM_OK)
-        return rc;
-    if (n->op == FILTER_VALUEPATH)
-        return check_valuepath(&c, n);
-    d = n->attr.ref.sub != NULL ? n->attr.ref.sub : n->attr.ref.attr;
-    if (d->type == SCIM_AT_COMPLEX)
-        return check_complex(&c, n);
-    return check_type(&c, n, d);
+    if (rc == SCIM_OK)
+        rc = check_resolved(&c, n);
+    if (rc == SCIM_OK)
+        rc = check_literal(&c, n);
+    return rc;
 }
