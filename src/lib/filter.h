@@ -25,6 +25,12 @@ enum filter_op {
  * An attribute path as written, and what it resolved to. Inside a value
  * filter (emails[type eq "work"]) paths are relative to the multi-valued
  * attribute: name is the sub-attribute and ref.sub its definition.
+ * A comparison on a multi-valued complex attribute that has a "value"
+ * sub-attribute (RFC 7644's example emails co "example.com") is read as
+ * emails.value: with rt the parser sets sub = "value" and ref.sub, while
+ * text keeps "emails". Under a simple multi-valued parent (schemas[value
+ * eq ...]) "value" names the element itself: ref.sub is NULL and
+ * ref.attr the parent.
  */
 struct filter_attr {
     char *text;                /* the path exactly as written */

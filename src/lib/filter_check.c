@@ -31,7 +31,7 @@ static const struct scim_attr schemas_attr = {
     .returned = SCIM_RET_ALWAYS,
 };
 
-/* ---- Syntax ------------------------------------------------------------ */
+/* ---- Syntax -------------------------------------------------------------- */
 
 /* ATTRNAME = ALPHA *(nameChar); "$ref" keeps its leading "$". */
 static int
@@ -101,7 +101,7 @@ filter_attr_clear(struct filter_attr *a)
     memset(a, 0, sizeof(*a));
 }
 
-/* ---- Messages ---------------------------------------------------------- */
+/* ---- Messages ------------------------------------------------------------ */
 
 struct chk {
     struct scim_ctx *ctx;
@@ -128,7 +128,7 @@ cerr(const struct chk *c, const struct filter_node *n, const char *fmt, ...)
                         n->attr.text, n->pos, "%s", msg);
 }
 
-/* ---- Operator and literal ----------------------------------------------- */
+/* ---- Operator and literal ------------------------------------------------ */
 
 static int
 is_ordering(enum filter_op op)
@@ -242,7 +242,7 @@ check_complex(const struct chk *c, struct filter_node *n)
     return check_type(c, n, v);
 }
 
-/* ---- Resolution ------------------------------------------------------- */
+/* ---- Resolution ---------------------------------------------------------- */
 
 static int
 resolve_top(const struct chk *c, struct filter_node *n)

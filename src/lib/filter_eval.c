@@ -131,7 +131,7 @@ leaf_present(const struct walk *w, const json_t *x)
     return present(x);
 }
 
-/* ---- Comparing one value ---------------------------------------------- */
+/* ---- Comparing one value ------------------------------------------------- */
 
 static int
 order(enum filter_op op, int c)
@@ -159,7 +159,10 @@ str_op(enum filter_op op, const char *x, const char *l)
     case FILTER_EW:
         return xn >= ln && strcmp(x + xn - ln, l) == 0;
     default:
-        /* Byte order of UTF-8 is code point order. */
+        /* Byte order of UTF-8 is code point order.
+           Limitation: gt/lt on strings order by code point of the
+           folded text, not by a locale's collation; the store's SQL
+           compares the same folded bytes, so the two stay in step. */
         return order(op, strcmp(x, l));
     }
 }
@@ -245,7 +248,7 @@ leaf_cmp(const struct walk *w, const json_t *x)
     return 0;
 }
 
-/* ---- Nodes ---------------------------------------------------------------- */
+/* ---- Nodes --------------------------------------------------------------- */
 
 static int
 eval_cmp(const struct filter_node *n, const json_t *root, int elem)

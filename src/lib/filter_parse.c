@@ -63,7 +63,7 @@ filter_op_name(enum filter_op op)
     return op_names[op];
 }
 
-/* ---- Messages ---------------------------------------------------------- */
+/* ---- Messages ------------------------------------------------------------ */
 
 /* 1-based character (not byte) position of byte offset off. */
 static size_t

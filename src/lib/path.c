@@ -51,7 +51,12 @@ attr_end(const char *s, size_t len)
     return i;
 }
 
-/* A bare schema URN of rt ("urn:...:enterprise:2.0:User"). */
+/*
+ * A bare schema URN of rt ("urn:...:enterprise:2.0:User").
+ * Limitation: without rt a bare URN cannot be told from a qualified
+ * attribute and parses as uri "urn:...:2.0" plus name "User"; only the
+ * schema knows which URNs are schemas.
+ */
 static int
 bare_urn(const struct pstate *ps, size_t n, struct filter_attr *a)
 {

@@ -63,7 +63,7 @@ teardown(void **state)
     return 0;
 }
 
-/* ---- Helpers ----------------------------------------------------------- */
+/* ---- Helpers ------------------------------------------------------------- */
 
 static struct filter_node *
 parse_ok(const struct scim_rtype *rt, const char *text)
@@ -126,7 +126,7 @@ umatch(const char *text)
     return match(user, text, bjensen);
 }
 
-/* ---- Operators ------------------------------------------------------------- */
+/* ---- Operators ----------------------------------------------------------- */
 
 static void
 test_each_operator(void **state)
@@ -179,7 +179,7 @@ test_ne_and_null(void **state)
     assert_false(umatch("userType ne null"));
 }
 
-/* ---- Structure ------------------------------------------------------------- */
+/* ---- Structure ----------------------------------------------------------- */
 
 static void
 test_precedence(void **state)
@@ -288,7 +288,7 @@ test_match_elem(void **state)
     scim_ctx_clear(&ctx);
 }
 
-/* ---- Literals ---------------------------------------------------------------- */
+/* ---- Literals ------------------------------------------------------------ */
 
 static void
 test_unicode_values(void **state)
@@ -478,7 +478,7 @@ test_dialect_unquoted(void **state)
     parse_bad(user, "externalId eq jyoung", "'jyoung' is not a value");
 }
 
-/* ---- Invalid filters ---------------------------------------------------------- */
+/* ---- Invalid filters ----------------------------------------------------- */
 
 static void
 test_error_details(void **state)
@@ -572,7 +572,7 @@ test_limits(void **state)
     parse_bad(NULL, buf, "more than 1000 comparisons");
 }
 
-/* ---- PATCH paths ------------------------------------------------------------- */
+/* ---- PATCH paths --------------------------------------------------------- */
 
 static struct scim_path *
 path_ok(const struct scim_rtype *rt, const char *text)
@@ -692,7 +692,7 @@ test_path_errors(void **state)
     scim_ctx_clear(&ctx);
 }
 
-/* ---- Allocation failures ------------------------------------------------------ */
+/* ---- Allocation failures ------------------------------------------------- */
 
 static void
 test_alloc_failures(void **state)

@@ -81,7 +81,7 @@ has_tag(const json_t *c, const char *tag)
     return 0;
 }
 
-/* ---- Custom schema from "attributes" ------------------------------------ */
+/* ---- Custom schema from "attributes" ------------------------------------- */
 
 /* An RFC 7643 attribute definition from the vectors' short form. */
 static json_t *
@@ -126,7 +126,7 @@ custom_schema(const struct scim_registry *reg, const json_t *attrs)
     return s;
 }
 
-/* ---- Trees ------------------------------------------------------------------ */
+/* ---- Trees --------------------------------------------------------------- */
 
 static json_t *ast_json(const struct filter_node *f);
 
@@ -198,7 +198,7 @@ same(const json_t *a, const json_t *b)
     return json_equal(a, b);
 }
 
-/* ---- One case ---------------------------------------------------------------- */
+/* ---- One case ------------------------------------------------------------ */
 
 static int
 expected_match(const json_t *matches, size_t i)
