@@ -2,8 +2,8 @@
 // The benchmark's peer: a SCIM server built the way SCIMMY's documentation
 // suggests, with scimmy-routers on express and users held in memory, so
 // the figures measure the library stack and not a database. Bearer token
-// from BENCH_TOKEN; PORT and optional SEED (a JSON Lines file of Users
-// loaded at start-up, through SCIMMY's own schema coercion).
+// from BENCH_TOKEN; PORT; optional SEED, a JSON Lines file of Users loaded
+// at start-up, and IDS_OUT, where their ids go.
 // Lookups by id and by userName use Maps, and list pages are cut before
 // SCIMMY formats them, so the peer is not slowed by our glue code.
 import crypto from "node:crypto";
@@ -112,19 +112,25 @@ function degress(resource) {
     if (i >= 0) order.splice(i, 1);
 }
 
-async function seed(file) {
+// Loads our own generator's Users as they are: SCIMMY's inbound coercion
+// costs 0.7 ms a user and changes nothing in them; every answer still
+// goes through its outbound coercion. Writes "id<TAB>userName" lines.
+async function seed(file, idsFile) {
     const lines = readline.createInterface({input: fs.createReadStream(file)});
+    const ids = [];
     for await (const line of lines) {
         if (!line.trim()) continue;
-        create(new SCIMMY.Schemas.User(JSON.parse(line), "in"));
+        const user = create(JSON.parse(line));
+        ids.push(`${user.id}\t${user.userName}\n`);
     }
+    if (idsFile) fs.writeFileSync(idsFile, ids.join(""));
 }
 
 SCIMMY.Resources.declare(
     SCIMMY.Resources.User.extend(SCIMMY.Schemas.EnterpriseUser, false))
     .ingress(ingress).egress(egress).degress(degress);
 
-if (process.env.SEED) await seed(process.env.SEED);
+if (process.env.SEED) await seed(process.env.SEED, process.env.IDS_OUT);
 
 const app = express();
 app.disable("x-powered-by");
