@@ -30,7 +30,8 @@ enum filter_op {
  * emails.value: with rt the parser sets sub = "value" and ref.sub, while
  * text keeps "emails". Under a simple multi-valued parent (schemas[value
  * eq ...]) "value" names the element itself: ref.sub is NULL and
- * ref.attr the parent.
+ * ref.attr the parent. Inside a value filter ext is copied from the
+ * parent, so that ref and ext locate the value as a full path would.
  */
 struct filter_attr {
     char *text;                /* the path exactly as written */

@@ -287,6 +287,7 @@ resolve_inner(const struct chk *c, const struct filter_attr *parent,
     a->ref.schema = parent->ref.schema;
     a->ref.attr = pa;
     a->ref.sub = sub != pa ? sub : NULL;
+    a->ext = parent->ext;   /* so the ref locates like a full path */
     return SCIM_OK;
 }
 

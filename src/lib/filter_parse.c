@@ -10,6 +10,7 @@
  * Attribute resolution and type checks live in filter_check.c.
  */
 #include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -412,23 +413,29 @@ is_number(const char *s, size_t n, int *integral)
     return i == n;
 }
 
-static json_t *
-make_number(const char *s, size_t n, int integral)
+/* The number token as an integer when it fits, else as a real. */
+static int
+read_number(struct parser *p, int integral, json_t **out)
 {
-    char *z = scim_strndup(s, n);
-    json_t *v = NULL;
-    long long ll;
+    char *z = scim_strndup(p->text + p->tok.start,
+                           p->tok.end - p->tok.start);
+    long long ll = 0;
+    double d = 0;
 
+    *out = NULL;
     if (z == NULL)
-        return NULL;
+        return SCIM_ENOMEM;
     errno = 0;
-    ll = integral ? strtoll(z, NULL, 10) : 0;
+    if (integral)
+        ll = strtoll(z, NULL, 10);
     if (integral && errno == 0)
-        v = json_integer((json_int_t)ll);
-    else
-        v = json_real(strtod(z, NULL));
+        *out = json_integer((json_int_t)ll);
+    else if (isfinite(d = strtod(z, NULL)))
+        *out = json_real(d);
     scim_free(z);
-    return v;
+    if (*out == NULL && !isfinite(d))
+        return perr(p, p->tok.start, "number out of range");
+    return *out != NULL ? SCIM_OK : SCIM_ENOMEM;
 }
 
 /* A bare word: true, false, null, a number, or (dialect) a string. */
@@ -446,7 +453,7 @@ read_word(struct parser *p, const char *opname, json_t **out)
     else if (word_is(p, "null"))
         *out = json_null();
     else if (is_number(s, n, &integral))
-        *out = make_number(s, n, integral);
+        return read_number(p, integral, out);
     else if (strcmp(opname, "eq") == 0 && memchr(s, '\'', n) == NULL
              && scim_ctx_dialect(p->ctx, SCIM_DIALECT_UNQUOTED_VALUE)) {
         /* Entra ID's legacy docs send externalId eq jyoung unquoted. */

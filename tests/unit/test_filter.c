@@ -344,6 +344,7 @@ test_numbers(void **state)
     parse_bad(NULL, "n eq 1e", "'1e' is not a value");
     parse_bad(NULL, "n eq -", "'-' is not a value");
     parse_bad(NULL, "n eq 123abc", "'123abc' is not a value");
+    parse_bad(NULL, "n eq 1e999", "number out of range");
 }
 
 static void
@@ -434,6 +435,14 @@ test_schema_refs(void **state)
     assert_true(umatch("department eq \"R&D\""));
     assert_true(umatch("urn:ietf:params:scim:schemas:extension:enterprise:"
                        "2.0:User:manager.displayName eq \"boss\""));
+    f = parse_ok(user, ENT_URN ":manager[value eq \"m-1\"]");
+    assert_int_equal(f->attr.ext, 1);
+    assert_int_equal(f->a->attr.ext, 1);
+    assert_string_equal(f->a->attr.ref.sub->name, "value");
+    filter_free(f);
+    assert_true(umatch(ENT_URN ":manager[value eq \"m-1\"]"));
+    assert_false(umatch(ENT_URN ":manager[value eq \"M-1\"]"));
+    assert_false(umatch("manager[displayName eq \"x\"]"));
     assert_true(umatch("urn:ietf:params:scim:schemas:core:2.0:User:"
                        "name.familyName eq \"jensen\""));
     assert_true(umatch("schemas eq \"" ENT_URN "\""));
