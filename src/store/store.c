@@ -8,6 +8,8 @@
 #include <strings.h>
 #include <time.h>
 
+#include <sodium.h>
+
 #include "fold.h"
 #include "store_impl.h"
 
@@ -91,6 +93,16 @@ int
 store_token_add(struct store *s, int64_t tenant_id, const char *hash)
 {
     return s->ops->token_add(s, tenant_id, hash);
+}
+
+void
+store_token_hash(const char *token, char out[65])
+{
+    unsigned char h[32];
+
+    crypto_generichash(h, sizeof(h), (const unsigned char *)token,
+                       strlen(token), NULL, 0);
+    sodium_bin2hex(out, 65, h, sizeof(h));
 }
 
 int

@@ -163,6 +163,12 @@ void store_tenant_free(struct store_tenant *t);
  * on the very next request without another query.
  */
 int store_token_add(struct store *s, int64_t tenant_id, const char *hash);
+
+/*
+ * The stored form of a token: hex BLAKE2b-256. Tokens are long random
+ * strings, so a fast hash suffices and keeps lookup to one indexed read.
+ */
+void store_token_hash(const char *token, char out[65]);
 int store_token_lookup(struct store *s, const char *hash, int64_t *tenant,
                        int64_t *config_version);
 

@@ -1,0 +1,159 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Discovery (RFC 7644 section 4): /ServiceProviderConfig, /ResourceTypes
+ * and /Schemas, answered from the tenant's real configuration, so that
+ * clients that gate PATCH or read custom extensions learn the truth.
+ * The endpoints are read-only; any other method gets 405.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "render.h"
+#include "server.h"
+
+#define SCHEMA_SPC "urn:ietf:params:scim:schemas:core:2.0:" \
+                   "ServiceProviderConfig"
+#define SCHEMA_RT "urn:ietf:params:scim:schemas:core:2.0:ResourceType"
+
+static json_t *
+meta_of(struct req *r, const char *rtype, const char *path)
+{
+    char loc[512];
+
+    req_location(r, "", path, loc, sizeof(loc));
+    return json_pack("{s:s, s:s}", "resourceType", rtype, "location", loc);
+}
+
+static json_t *
+spc(struct req *r)
+{
+    const struct scim_config *c = &r->tenant->cfg;
+
+    return json_pack(
+        "{s:[s], s:s, s:{s:b}, s:{s:b, s:i, s:i}, s:{s:b, s:i},"
+        " s:{s:b}, s:{s:b}, s:{s:b}, s:[{s:s, s:s, s:s, s:b}], s:o}",
+        "schemas", SCHEMA_SPC,
+        "documentationUri", "https://github.com/scimd/scimd",
+        "patch", "supported", 1,
+        "bulk", "supported", 0, "maxOperations", 0, "maxPayloadSize", 0,
+        "filter", "supported", 1, "maxResults",
+        c->max_results > 0 ? c->max_results : 1000,
+        "changePassword", "supported", c->store_passwords,
+        "sort", "supported", 1,
+        "etag", "supported", 0,
+        "authenticationSchemes",
+        "type", "oauthbearertoken", "name", "OAuth Bearer Token",
+        "description", "A bearer token issued by 'scimctl token issue', "
+        "sent as 'Authorization: Bearer <token>'.",
+        "primary", 1,
+        "meta", meta_of(r, "ServiceProviderConfig", "ServiceProviderConfig"));
+}
+
+static json_t *
+rtype_json(struct req *r, const struct scim_rtype *rt)
+{
+    json_t *exts = json_array();
+    char path[256];
+    size_t i;
+
+    for (i = 0; i < rt->nexts; i++)
+        json_array_append_new(exts, json_pack("{s:s, s:b}", "schema",
+                              rt->exts[i].schema->id, "required",
+                              rt->exts[i].required));
+    snprintf(path, sizeof(path), "ResourceTypes/%s", rt->name);
+    return json_pack("{s:[s], s:s, s:s, s:s, s:s, s:s, s:o, s:o}",
+                     "schemas", SCHEMA_RT, "id", rt->name, "name", rt->name,
+                     "endpoint", rt->endpoint, "description",
+                     rt->description != NULL ? rt->description : rt->name,
+                     "schema", rt->core->id, "schemaExtensions", exts,
+                     "meta", meta_of(r, "ResourceType", path));
+}
+
+static json_t *
+schema_json(struct req *r, const struct scim_schema *s)
+{
+    json_t *j = json_deep_copy(s->json);
+    char path[512];
+
+    snprintf(path, sizeof(path), "Schemas/%s", s->id);
+    json_object_set_new(j, "schemas", json_pack("[s]",
+                        "urn:ietf:params:scim:schemas:core:2.0:Schema"));
+    json_object_set_new(j, "meta", meta_of(r, "Schema", path));
+    return j;
+}
+
+static json_t *
+list_of(json_t *items)
+{
+    size_t n = json_array_size(items);
+
+    return json_pack("{s:[s], s:I, s:I, s:I, s:o}", "schemas", SCIM_MSG_LIST,
+                     "totalResults", (json_int_t)n, "startIndex",
+                     (json_int_t)1, "itemsPerPage", (json_int_t)n,
+                     "Resources", items);
+}
+
+static void
+resource_types(struct req *r, const char *arg)
+{
+    const struct scim_registry *reg = r->tenant->reg;
+    json_t *items = json_array();
+    size_t i;
+
+    for (i = 0; i < reg->nrtypes; i++) {
+        if (arg != NULL && strcasecmp(arg, reg->rtypes[i]->name) == 0) {
+            json_decref(items);
+            respond_json(r, 200, rtype_json(r, reg->rtypes[i]));
+            return;
+        }
+        json_array_append_new(items, rtype_json(r, reg->rtypes[i]));
+    }
+    if (arg == NULL) {
+        respond_json(r, 200, list_of(items));
+        return;
+    }
+    json_decref(items);
+    respond_fail(r, 404, SCIM_CAUSE_NOT_FOUND, NULL, NULL,
+                 "No resource type '%s' in this tenant.", arg);
+}
+
+static void
+schemas(struct req *r, const char *arg)
+{
+    const struct scim_registry *reg = r->tenant->reg;
+    json_t *items = json_array();
+    size_t i;
+
+    for (i = 0; i < reg->nschemas; i++) {
+        if (arg != NULL && strcasecmp(arg, reg->schemas[i]->id) == 0) {
+            json_decref(items);
+            respond_json(r, 200, schema_json(r, reg->schemas[i]));
+            return;
+        }
+        json_array_append_new(items, schema_json(r, reg->schemas[i]));
+    }
+    if (arg == NULL) {
+        respond_json(r, 200, list_of(items));
+        return;
+    }
+    json_decref(items);
+    respond_fail(r, 404, SCIM_CAUSE_NOT_FOUND, NULL, NULL,
+                 "No schema '%s' in this tenant.", arg);
+}
+
+void
+handle_discovery(struct req *r, const char *what, const char *arg)
+{
+    if (strcmp(r->method, "GET") != 0) {
+        respond_fail(r, 405, SCIM_CAUSE_UNSUPPORTED_REQUEST, NULL, NULL,
+                     "/%s is read-only; only GET is allowed.", what);
+        return;
+    }
+    if (strcmp(what, "ServiceProviderConfig") == 0)
+        respond_json(r, 200, spc(r));
+    else if (strcmp(what, "ResourceTypes") == 0)
+        resource_types(r, arg);
+    else
+        schemas(r, arg);
+}

@@ -1,0 +1,275 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Listing and searching: GET on a collection and POST .search, at the
+ * root or per resource type. The filter is parsed once by the core and
+ * compiled to SQL by the store; totalResults counts every match, pages
+ * are 1-based and in a stable order (creation order unless sortBy says
+ * otherwise), and itemsPerPage is what the page really holds.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "filter.h"
+#include "render.h"
+#include "sbuf.h"
+#include "server.h"
+
+#define DEFAULT_COUNT 100
+
+struct list_q {
+    const char *filter;
+    const char *sort_by;
+    const char *sort_order;
+    const char *attrs;
+    const char *excl;
+    long start;
+    long count;
+};
+
+static int
+parse_long(struct req *r, const char *name, const char *text, long *out)
+{
+    char *end;
+    long v;
+
+    if (text == NULL)
+        return 0;
+    errno = 0;
+    v = strtol(text, &end, 10);
+    if (errno != 0 || end == text || *end != '\0') {
+        respond_fail(r, 400, SCIM_CAUSE_INVALID_VALUE, "invalidValue", name,
+                     "Query parameter '%s' must be an integer, not '%s'.",
+                     name, text);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+static void
+clamp(struct req *r, struct list_q *q)
+{
+    long max = r->tenant->cfg.max_results > 0 ? r->tenant->cfg.max_results
+                                              : 1000;
+
+    if (q->start < 1)
+        q->start = 1;
+    if (q->count < 0)
+        q->count = 0;
+    if (q->count > max)
+        q->count = max;
+}
+
+static int
+resolve_sort(struct req *r, const struct scim_rtype *rt,
+             const struct list_q *q, struct scim_attr_ref *ref)
+{
+    if (q->sort_by == NULL || *q->sort_by == '\0')
+        return 0;
+    if (rtype_resolve(rt, q->sort_by, strlen(q->sort_by), ref) == SCIM_OK &&
+        ref->attr != NULL)
+        return 1;
+    respond_fail(r, 400, SCIM_CAUSE_INVALID_VALUE, "invalidValue", "sortBy",
+                 "sortBy names '%s', which is not an attribute of %s.",
+                 q->sort_by, rt->name);
+    return -1;
+}
+
+/* Appends the rendered page of one resource type to b. */
+static int
+append_page(struct req *r, const struct scim_rtype *rt,
+            const struct store_page *page, const struct list_q *q,
+            struct sbuf *b, int *first)
+{
+    size_t i;
+
+    for (i = 0; i < page->nitems; i++) {
+        struct render_in in = {
+            .ctx = &r->ctx, .store = r->store, .tenant = r->tenant->id,
+            .rt = rt, .id = page->items[i].id, .text = page->items[i].doc,
+            .attrs = q->attrs, .excl = q->excl,
+        };
+        char *text = NULL;
+        int rc = render_doc(&in, &text);
+
+        if (rc != SCIM_OK)
+            return rc;
+        sbuf_add(b, *first ? "" : ",");
+        sbuf_add(b, text);
+        *first = 0;
+        free(text);
+    }
+    return SCIM_OK;
+}
+
+static int
+search_type(struct req *r, const struct scim_rtype *rt,
+            const struct list_q *q, long start, long count,
+            struct store_page *page)
+{
+    struct filter_node *f = NULL;
+    struct scim_attr_ref sort = { 0 };
+    struct store_search s = { .rtype = rt->name, .start = start,
+                              .count = count };
+    struct scim_error err = { 0 };
+    int rc, sorted;
+
+    if (q->filter != NULL && *q->filter != '\0' &&
+        filter_parse(&r->ctx, rt, q->filter, &f) != SCIM_OK)
+        return SCIM_EINVAL;
+    sorted = resolve_sort(r, rt, q, &sort);
+    if (sorted < 0) {
+        filter_free(f);
+        return SCIM_EINVAL;
+    }
+    s.filter = f;
+    s.sort = sorted ? &sort : NULL;
+    s.descending = q->sort_order != NULL &&
+                   strcasecmp(q->sort_order, "descending") == 0;
+    rc = store_search(r->store, r->tenant->id, &s, page, &err);
+    filter_free(f);
+    if (rc == SCIM_EINVAL)
+        r->ctx.err = err;
+    return rc;
+}
+
+static void
+answer(struct req *r, const struct scim_rtype *only, const struct list_q *q)
+{
+    struct sbuf b = { 0 };
+    struct store_page page;
+    long total = 0, items = 0, start = q->start, count = q->count;
+    size_t i;
+    int first = 1, rc = SCIM_OK;
+    char num[96];
+
+    sbuf_add(&b, "{\"schemas\":[\"" SCIM_MSG_LIST "\"],\"Resources\":[");
+    for (i = 0; rc == SCIM_OK && i < r->tenant->reg->nrtypes; i++) {
+        const struct scim_rtype *rt = r->tenant->reg->rtypes[i];
+
+        if (only != NULL && rt != only)
+            continue;
+        rc = search_type(r, rt, q, start, count, &page);
+        if (rc != SCIM_OK)
+            break;
+        rc = append_page(r, rt, &page, q, &b, &first);
+        total += page.total;
+        items += (long)page.nitems;
+        /* A root search continues the page in the next type. */
+        start = start > page.total ? start - page.total : 1;
+        count -= (long)page.nitems;
+        store_page_free(&page);
+    }
+    if (rc != SCIM_OK) {
+        free(sbuf_take(&b));
+        if (!scim_error_isset(&r->ctx.err))
+            scim_failf(&r->ctx.err, 503, SCIM_CAUSE_INTERNAL, NULL, NULL,
+                       "The search could not be run.");
+        respond_error(r, &r->ctx.err);
+        return;
+    }
+    snprintf(num, sizeof(num), "],\"totalResults\":%ld,\"startIndex\":%ld,"
+             "\"itemsPerPage\":%ld}", total, q->start, items);
+    sbuf_add(&b, num);
+    free(r->resp);
+    r->resp = sbuf_take(&b);
+    r->status = r->resp != NULL ? 200 : 500;
+}
+
+void
+handle_list(struct req *r, const struct scim_rtype *rt)
+{
+    struct list_q q = { .start = 1, .count = DEFAULT_COUNT };
+
+    q.filter = req_arg(r, "filter");
+    q.sort_by = req_arg(r, "sortBy");
+    q.sort_order = req_arg(r, "sortOrder");
+    q.attrs = req_arg(r, "attributes");
+    q.excl = req_arg(r, "excludedAttributes");
+    if (parse_long(r, "startIndex", req_arg(r, "startIndex"), &q.start) ||
+        parse_long(r, "count", req_arg(r, "count"), &q.count))
+        return;
+    clamp(r, &q);
+    answer(r, rt, &q);
+}
+
+/* A SearchRequest list member ("attributes": [...]) as a CSV string. */
+static char *
+csv_of(struct req *r, const json_t *v, const char *name)
+{
+    struct sbuf b = { 0 };
+    const json_t *e;
+    size_t i;
+
+    if (v == NULL)
+        return NULL;
+    if (json_is_string(v))
+        return strdup(json_string_value(v));
+    if (!json_is_array(v)) {
+        respond_fail(r, 400, SCIM_CAUSE_INVALID_VALUE, "invalidValue", name,
+                     "'%s' must be an array of attribute paths.", name);
+        return NULL;
+    }
+    json_array_foreach(v, i, e) {
+        sbuf_add(&b, i > 0 ? "," : "");
+        sbuf_add(&b, json_string_value(e) != NULL ? json_string_value(e)
+                                                  : "");
+    }
+    return sbuf_take(&b);
+}
+
+static int
+search_number(struct req *r, const json_t *body, const char *name,
+              long *out)
+{
+    const json_t *v = json_object_get(body, name);
+
+    if (v == NULL)
+        return 0;
+    if (!json_is_integer(v)) {
+        respond_fail(r, 400, SCIM_CAUSE_INVALID_VALUE, "invalidValue", name,
+                     "'%s' must be an integer.", name);
+        return -1;
+    }
+    *out = (long)json_integer_value(v);
+    return 0;
+}
+
+void
+handle_search(struct req *r, const struct scim_rtype *rt)
+{
+    struct list_q q = { .start = 1, .count = DEFAULT_COUNT };
+    json_t *body = req_json(r), *f;
+    char *attrs = NULL, *excl = NULL;
+
+    if (body == NULL)
+        return;
+    f = json_object_get(body, "filter");
+    if (f != NULL && !json_is_string(f)) {
+        respond_fail(r, 400, SCIM_CAUSE_INVALID_FILTER, "invalidFilter",
+                     "filter", "'filter' must be a string.");
+        goto out;
+    }
+    q.filter = json_string_value(f);
+    q.sort_by = json_string_value(json_object_get(body, "sortBy"));
+    q.sort_order = json_string_value(json_object_get(body, "sortOrder"));
+    attrs = csv_of(r, json_object_get(body, "attributes"), "attributes");
+    excl = csv_of(r, json_object_get(body, "excludedAttributes"),
+                  "excludedAttributes");
+    if (r->status != 0 ||
+        search_number(r, body, "startIndex", &q.start) ||
+        search_number(r, body, "count", &q.count))
+        goto out;
+    q.attrs = attrs;
+    q.excl = excl;
+    clamp(r, &q);
+    answer(r, rt, &q);
+
+out:
+    free(attrs);
+    free(excl);
+    json_decref(body);
+}

@@ -1,0 +1,337 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The resource endpoints: POST, GET, PUT, PATCH and DELETE on Users,
+ * Groups and any tenant resource type. Each write is computed from the
+ * stored version in the worker, validated by the core from the schema
+ * registry, and handed to the store as a change set together with its
+ * SCIM log record; a stale version (another writer got there first) is
+ * recomputed, so concurrent PATCHes lose no update. A refused request
+ * changes nothing.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "members.h"
+#include "patch.h"
+#include "record.h"
+#include "render.h"
+#include "resource.h"
+#include "server.h"
+
+#define WRITE_ATTEMPTS 8
+
+static int
+answer_doc(struct req *r, const struct scim_rtype *rt, const char *id,
+           const char *text, const json_t *links, int links_given,
+           int status)
+{
+    struct render_in in = {
+        .ctx = &r->ctx, .store = r->store, .tenant = r->tenant->id,
+        .rt = rt, .id = id, .text = text,
+        .attrs = req_arg(r, "attributes"),
+        .excl = req_arg(r, "excludedAttributes"),
+        .links_given = links_given, .links = links,
+    };
+    char *out = NULL;
+    int rc = render_doc(&in, &out);
+
+    if (rc != SCIM_OK) {
+        if (!scim_error_isset(&r->ctx.err))
+            scim_failf(&r->ctx.err, 500, SCIM_CAUSE_INTERNAL, NULL, NULL,
+                       "The resource could not be rendered.");
+        respond_error(r, &r->ctx.err);
+        return rc;
+    }
+    free(r->resp);
+    r->resp = out;
+    r->status = status;
+    return SCIM_OK;
+}
+
+static void
+set_headers(struct req *r, const struct record *p)
+{
+    const json_t *meta = json_object_get(p->doc, "meta");
+
+    snprintf(r->location, sizeof(r->location), "%s",
+             json_string_value(json_object_get(meta, "location")));
+    snprintf(r->etag, sizeof(r->etag), "%s",
+             json_string_value(json_object_get(meta, "version")));
+}
+
+static void
+store_failed(struct req *r, int rc, struct scim_error *err)
+{
+    if (scim_error_isset(err)) {
+        scim_error_clear(&r->ctx.err);
+        respond_error(r, err);
+        return;
+    }
+    if (rc == SCIM_ENOTFOUND)
+        respond_fail(r, 404, SCIM_CAUSE_NOT_FOUND, NULL, "id",
+                     "No resource with id '%s' exists in this tenant.",
+                     r->res_id != NULL ? r->res_id : "");
+    else
+        respond_fail(r, 503, SCIM_CAUSE_INTERNAL, NULL, NULL,
+                     "The database could not complete the request; nothing "
+                     "was changed. Retry the request.");
+}
+
+static void
+do_create(struct req *r, const struct scim_rtype *rt)
+{
+    json_t *in = req_json(r), *valid = NULL;
+    struct record p = { 0 };
+    struct store_change ch[2];
+    struct member_acc acc;
+    struct scim_error err = { 0 };
+    char id[37], loc[512];
+    size_t n = 1;
+    int rc;
+
+    if (in == NULL)
+        return;
+    exchange_subject(r, in);
+    if (resource_prepare(&r->ctx, rt, RESOURCE_CREATE, in, NULL, &valid)
+        != SCIM_OK) {
+        respond_error(r, &r->ctx.err);
+        goto out;
+    }
+    record_new_id(id);
+    req_location(r, rt->endpoint, id, loc, sizeof(loc));
+    if (record_build(&p, rt, valid, id, NULL, 1, loc) != SCIM_OK) {
+        respond_fail(r, 500, SCIM_CAUSE_INTERNAL, NULL, NULL,
+                     "Out of memory.");
+        goto out;
+    }
+    free(r->res_id);
+    r->res_id = strdup(id);
+    record_change(&ch[0], STORE_INSERT, rt, id, &p, &r->ctx);
+    member_acc_init(&acc, r, id);
+    if (p.members != NULL && json_array_size(p.members) > 0 &&
+        member_add(&acc, &r->ctx, p.members) != SCIM_OK) {
+        respond_error(r, &r->ctx.err);
+        goto out_acc;
+    }
+    if (acc.n > 0)
+        ch[n++] = acc.ch[0];
+    if (answer_doc(r, rt, id, p.text, p.members, 1, 201) != SCIM_OK)
+        goto out_acc;
+    set_headers(r, &p);
+    rc = exchange_commit(r, ch, n, &err);
+    if (rc != SCIM_OK)
+        store_failed(r, rc, &err);
+
+out_acc:
+    member_acc_free(&acc);
+out:
+    record_free(&p);
+    json_decref(valid);
+    json_decref(in);
+}
+
+static int
+load(struct req *r, const struct scim_rtype *rt, const char *id,
+     struct store_res *res, json_t **doc)
+{
+    int rc = store_get(r->store, r->tenant->id, rt->name, id, res);
+
+    *doc = NULL;
+    if (rc == SCIM_OK)
+        *doc = json_loads(res->doc, 0, NULL);
+    if (rc == SCIM_OK && *doc == NULL)
+        rc = SCIM_EINTERNAL;
+    if (rc == SCIM_ENOTFOUND)
+        respond_fail(r, 404, SCIM_CAUSE_NOT_FOUND, NULL, "id",
+                     "No %s with id '%s' exists in this tenant.", rt->name,
+                     id);
+    else if (rc != SCIM_OK)
+        respond_fail(r, 503, SCIM_CAUSE_INTERNAL, NULL, NULL,
+                     "The database could not read the resource.");
+    if (rc == SCIM_OK)
+        exchange_subject(r, *doc);
+    return rc;
+}
+
+static void
+do_get(struct req *r, const struct scim_rtype *rt, const char *id)
+{
+    struct store_res res;
+    int rc = store_get(r->store, r->tenant->id, rt->name, id, &res);
+    json_t *doc;
+
+    if (rc == SCIM_ENOTFOUND) {
+        respond_fail(r, 404, SCIM_CAUSE_NOT_FOUND, NULL, "id",
+                     "No %s with id '%s' exists in this tenant.", rt->name,
+                     id);
+        return;
+    }
+    if (rc != SCIM_OK) {
+        store_failed(r, rc, &r->ctx.err);
+        return;
+    }
+    doc = json_loads(res.doc, 0, NULL);
+    exchange_subject(r, doc);
+    json_decref(doc);
+    snprintf(r->etag, sizeof(r->etag), "W/\"%lld\"",
+             (long long)res.version);
+    answer_doc(r, rt, id, res.doc, NULL, 0, 200);
+    store_res_free(&res);
+}
+
+static void
+do_delete(struct req *r, const struct scim_rtype *rt, const char *id)
+{
+    struct store_res res;
+    struct store_change ch;
+    struct scim_error err = { 0 };
+    json_t *doc = NULL;
+    int rc;
+
+    if (load(r, rt, id, &res, &doc) != SCIM_OK)
+        return;
+    memset(&ch, 0, sizeof(ch));
+    ch.kind = STORE_DELETE;
+    ch.rtype = rt->name;
+    ch.id = id;
+    respond_text(r, 204, NULL);
+    rc = exchange_commit(r, &ch, 1, &err);
+    if (rc != SCIM_OK)
+        store_failed(r, rc, &err);
+    json_decref(doc);
+    store_res_free(&res);
+}
+
+/*
+ * One attempt at a PUT or PATCH. Returns SCIM_ERETRY when another
+ * writer changed the resource in between; the caller tries again.
+ */
+static int
+write_once(struct req *r, const struct scim_rtype *rt, const char *id,
+           const json_t *body, int is_patch)
+{
+    struct store_res res;
+    struct record p = { 0 };
+    struct member_acc acc;
+    struct patch_members hooks;
+    struct scim_error err = { 0 };
+    json_t *old = NULL, *work = NULL, *valid = NULL;
+    struct store_change *ch = NULL;
+    char loc[512];
+    size_t n = 0, i;
+    int rc;
+
+    if (load(r, rt, id, &res, &old) != SCIM_OK)
+        return SCIM_ENOTFOUND;
+    member_acc_init(&acc, r, id);
+    member_hooks_init(&hooks, &acc);
+    if (is_patch) {
+        work = json_deep_copy(old);
+        rc = patch_apply(&r->ctx, rt, work, body,
+                         render_is(rt, "Group") ? &hooks : NULL);
+        if (rc == SCIM_OK)
+            rc = resource_prepare(&r->ctx, rt, RESOURCE_PATCHED, work, old,
+                                  &valid);
+    } else {
+        rc = resource_prepare(&r->ctx, rt, RESOURCE_REPLACE, body, old,
+                              &valid);
+    }
+    if (rc != SCIM_OK) {
+        respond_error(r, &r->ctx.err);
+        goto out;
+    }
+    req_location(r, rt->endpoint, id, loc, sizeof(loc));
+    rc = record_build(&p, rt, valid, id, json_object_get(old, "meta"),
+                      res.version + 1, loc);
+    if (rc == SCIM_OK && !is_patch && render_is(rt, "Group"))
+        rc = member_replace(&acc, &r->ctx, p.members);
+    if (rc != SCIM_OK) {
+        if (!scim_error_isset(&r->ctx.err))
+            scim_failf(&r->ctx.err, 500, SCIM_CAUSE_INTERNAL, NULL, NULL,
+                       "Out of memory.");
+        respond_error(r, &r->ctx.err);
+        goto out;
+    }
+
+    ch = calloc(acc.n + 1, sizeof(*ch));
+    if (ch == NULL) {
+        rc = SCIM_ENOMEM;
+        goto out;
+    }
+    record_change(&ch[n], STORE_UPDATE, rt, id, &p, &r->ctx);
+    ch[n++].version = res.version;
+    for (i = 0; i < acc.n; i++)
+        ch[n++] = acc.ch[i];
+    if (answer_doc(r, rt, id, p.text, NULL,
+                   is_patch && render_is(rt, "Group") &&
+                       req_arg(r, "attributes") == NULL, 200) != SCIM_OK)
+        goto out;
+    set_headers(r, &p);
+    rc = exchange_commit(r, ch, n, &err);
+    if (rc != SCIM_OK && rc != SCIM_ERETRY)
+        store_failed(r, rc, &err);
+
+out:
+    free(ch);
+    member_acc_free(&acc);
+    record_free(&p);
+    json_decref(valid);
+    json_decref(work);
+    json_decref(old);
+    store_res_free(&res);
+    return rc;
+}
+
+static void
+do_write(struct req *r, const struct scim_rtype *rt, const char *id,
+         int is_patch)
+{
+    json_t *body = req_json(r);
+    int attempt, rc = SCIM_ERETRY;
+
+    if (body == NULL)
+        return;
+    if (!is_patch)
+        exchange_subject(r, body);
+    for (attempt = 0; attempt < WRITE_ATTEMPTS && rc == SCIM_ERETRY;
+         attempt++) {
+        scim_ctx_clear(&r->ctx);
+        scim_ctx_init(&r->ctx, &r->tenant->cfg, r->tenant->reg);
+        rc = write_once(r, rt, id, body, is_patch);
+    }
+    if (rc == SCIM_ERETRY)
+        respond_fail(r, 409, SCIM_CAUSE_INTERNAL, NULL, NULL,
+                     "The resource kept changing while this request was "
+                     "applied; nothing was changed. Retry the request.");
+    json_decref(body);
+}
+
+void
+handle_resource(struct req *r, const struct scim_rtype *rt, const char *id)
+{
+    const char *m = r->method;
+
+    if (id == NULL) {
+        if (strcmp(m, "POST") == 0)
+            do_create(r, rt);
+        else if (strcmp(m, "GET") == 0)
+            handle_list(r, rt);
+        else
+            respond_fail(r, 405, SCIM_CAUSE_UNSUPPORTED_REQUEST, NULL, NULL,
+                         "%s is not supported on the %s collection; use "
+                         "%s %s/{id}.", m, rt->endpoint, m, rt->endpoint);
+        return;
+    }
+    if (strcmp(m, "GET") == 0)
+        do_get(r, rt, id);
+    else if (strcmp(m, "PUT") == 0)
+        do_write(r, rt, id, 0);
+    else if (strcmp(m, "PATCH") == 0)
+        do_write(r, rt, id, 1);
+    else if (strcmp(m, "DELETE") == 0)
+        do_delete(r, rt, id);
+    else
+        respond_fail(r, 405, SCIM_CAUSE_UNSUPPORTED_REQUEST, NULL, NULL,
+                     "%s is not supported on %s/{id}.", m, rt->endpoint);
+}
