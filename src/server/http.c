@@ -221,6 +221,9 @@ send_answer(struct req *r)
         MHD_add_response_header(resp, "Location", r->location);
     if (r->etag[0] != '\0')
         MHD_add_response_header(resp, "ETag", r->etag);
+    if (r->status == 401)
+        MHD_add_response_header(resp, "WWW-Authenticate",
+                                "Bearer realm=\"scimd\"");
     if (r->status == 429)
         MHD_add_response_header(resp, "Retry-After", "1");
     ret = MHD_queue_response(r->conn, (unsigned)r->status, resp);
