@@ -386,8 +386,11 @@ check_complex(struct scim_ctx *ctx, const struct scim_rtype *rt,
             rc = dup_error(ctx, p);
             goto out;
         }
-        if ((s != NULL && json_object_set(seen, s->name, json_null()) != 0)
-            || (rc = set_sub(ctx, rt, a, k, sv, path, obj)) != SCIM_OK)
+        if (s != NULL && json_object_set(seen, s->name, json_null()) != 0) {
+            rc = SCIM_ENOMEM;
+            goto out;
+        }
+        if ((rc = set_sub(ctx, rt, a, k, sv, path, obj)) != SCIM_OK)
             goto out;
     }
     rc = check_required_subs(ctx, a, v, obj, path);
@@ -491,8 +494,9 @@ bare_value(struct scim_ctx *ctx, const struct scim_attr *a, const json_t *v,
     scim_ctx_fire(ctx, SCIM_DIALECT_MANAGER_STRING);
     if ((rc = check_simple(ctx, val, v, path, &nv)) != SCIM_OK || nv == NULL)
         return rc;
+    /* json_object_set_new releases nv on every failure, NULL included. */
     *out = json_object();
-    if (*out == NULL || json_object_set_new(*out, val->name, nv) != 0) {
+    if (json_object_set_new(*out, val->name, nv) != 0) {
         json_decref(*out);
         *out = NULL;
         return SCIM_ENOMEM;
@@ -505,7 +509,7 @@ wrap(json_t **v)
 {
     json_t *arr = json_array();
 
-    if (arr == NULL || json_array_append_new(arr, *v) != 0) {
+    if (json_array_append_new(arr, *v) != 0) {
         json_decref(arr);
         *v = NULL;
         return SCIM_ENOMEM;
