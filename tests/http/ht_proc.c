@@ -438,7 +438,7 @@ ht_scimd_start(struct ht_case *c)
     char exe[PATH_MAX + 16];
     char listen[64];
     char *argv[40];
-    json_t *args = ht_subst(c, extra != NULL ? extra : json_array());
+    json_t *args = extra != NULL ? ht_subst(c, extra) : json_array();
     size_t i;
     int attempt;
     int rc = -1;

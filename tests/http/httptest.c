@@ -252,6 +252,8 @@ case_setup(struct ht_case *c)
 static int
 run_case(struct ht_case *c)
 {
+    int failed;
+
     snprintf(c->log, sizeof(c->log), "%s/scimd.log", c->dir);
     c->vars = json_object();
     c->scimd = -1;
@@ -268,7 +270,10 @@ run_case(struct ht_case *c)
 
     ht_buf_add(&c->report, "", 0);
     write_file(c->dir, "report", c->report.data);
-    return c->report.len > 0 ? 1 : 0;
+    failed = c->report.len > 0;
+    ht_buf_free(&c->report);
+    json_decref(c->vars);
+    return failed;
 }
 
 static int
@@ -377,7 +382,7 @@ run_one(const char *file, json_t *doc, const char *name,
         c.backend = o->backend;
         c.verbose = o->verbose;
         snprintf(c.dir, sizeof(c.dir), "%s", dir);
-        _exit(run_case(&c));
+        exit(run_case(&c));
     }
     if (pid < 0) {
         printf("FAIL %s: fork: %s\n", name, strerror(errno));
@@ -398,8 +403,10 @@ run_one(const char *file, json_t *doc, const char *name,
         c.backend = o->backend;
         snprintf(c.pgname, sizeof(c.pgname), "scimtest_%ld", (long)pid);
         ht_db_drop(&c);
-    } else if (ht_read_file(path, &rep) != 0) {
-        ht_buf_printf(&rep, "case process died (status %#x)\n", status);
+    } else if (ht_read_file(path, &rep) != 0 ||
+               (rep.len == 0 && status != 0)) {
+        ht_buf_printf(&rep, "case process ended with status %#x (a crash "
+                      "or a leak report of the runner itself)\n", status);
     }
 
     if (!timed_out && WIFEXITED(status) && WEXITSTATUS(status) == 0)
