@@ -66,6 +66,60 @@ filter_op_name(enum filter_op op)
 
 /* ---- Messages ------------------------------------------------------------ */
 
+/* Offset of the first byte of s (n bytes) that is not UTF-8, or n. */
+static size_t
+bad_utf8(const char *s, size_t n)
+{
+    utf8proc_int32_t cp;
+    utf8proc_ssize_t k;
+    size_t i = 0;
+
+    while (i < n) {
+        k = utf8proc_iterate((const utf8proc_uint8_t *)s + i,
+                             (utf8proc_ssize_t)(n - i), &cp);
+        if (k <= 0)
+            return i;
+        i += (size_t)k;
+    }
+    return n;
+}
+
+static int
+valid_utf8(const char *s, size_t n)
+{
+    return bad_utf8(s, n) == n;
+}
+
+/*
+ * Copies at most max bytes of s into buf (size > max), cut on a
+ * character start, with each byte that is not UTF-8 replaced by "?":
+ * the detail goes into a JSON body, which must stay valid UTF-8
+ * whatever the client sent.
+ */
+static void
+quote(const char *s, size_t len, size_t max, char *buf)
+{
+    utf8proc_int32_t cp;
+    utf8proc_ssize_t k;
+    size_t i = 0, n = 0;
+
+    while (i < len && n < max) {
+        k = utf8proc_iterate((const utf8proc_uint8_t *)s + i,
+                             (utf8proc_ssize_t)(len - i), &cp);
+        if (k <= 0) {
+            buf[n++] = '?';
+            i++;
+            continue;
+        }
+        if (n + (size_t)k > max)
+            break;
+        memcpy(buf + n, s + i, (size_t)k);
+        n += (size_t)k;
+        i += (size_t)k;
+    }
+    snprintf(buf + n, 4, "%s", i < len ? "..." : "");
+}
+
 /* 1-based character (not byte) position of byte offset off. */
 static size_t
 char_pos(const char *s, size_t off)
@@ -94,27 +148,22 @@ filter_failf(struct scim_ctx *ctx, const char *text, size_t len,
              int in_path, int path_err, const char *attr, size_t at,
              const char *fmt, ...)
 {
-    char msg[400];
+    char raw[400], msg[400], q[QUOTE_MAX + 4];
     va_list ap;
-    size_t q = clip(text, len, QUOTE_MAX);
     const char *what = path_err ? "path" : in_path ? "filter in path"
                                                    : "filter";
 
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
+    vsnprintf(raw, sizeof(raw), fmt, ap);
     va_end(ap);
-    if (path_err)
-        return scim_failf(ctx != NULL ? &ctx->err : NULL, 400,
-                          SCIM_CAUSE_INVALID_PATH, "invalidPath",
-                          attr != NULL ? attr : "path",
-                          "Invalid %s '%.*s%s': %s at position %zu.", what,
-                          (int)q, text, q < len ? "..." : "", msg,
-                          char_pos(text, at));
+    quote(raw, strlen(raw), sizeof(msg) - 4, msg);
+    quote(text, len, QUOTE_MAX, q);
     return scim_failf(ctx != NULL ? &ctx->err : NULL, 400,
-                      SCIM_CAUSE_INVALID_FILTER, "invalidFilter",
-                      attr != NULL ? attr : "filter",
-                      "Invalid %s '%.*s%s': %s at position %zu.", what,
-                      (int)q, text, q < len ? "..." : "", msg,
+                      path_err ? SCIM_CAUSE_INVALID_PATH
+                               : SCIM_CAUSE_INVALID_FILTER,
+                      path_err ? "invalidPath" : "invalidFilter",
+                      attr != NULL ? attr : path_err ? "path" : "filter",
+                      "Invalid %s '%s': %s at position %zu.", what, q, msg,
                       char_pos(text, at));
 }
 
@@ -326,23 +375,6 @@ unescape(struct parser *p, size_t end, size_t *i, char *buf, size_t *n)
     return SCIM_OK;
 }
 
-static int
-valid_utf8(const char *s, size_t n)
-{
-    utf8proc_int32_t cp;
-    utf8proc_ssize_t k;
-    size_t i = 0;
-
-    while (i < n) {
-        k = utf8proc_iterate((const utf8proc_uint8_t *)s + i,
-                             (utf8proc_ssize_t)(n - i), &cp);
-        if (k <= 0)
-            return 0;
-        i += (size_t)k;
-    }
-    return 1;
-}
-
 /* The JSON string token t as a jansson string (RFC 8259 escapes). */
 static int
 read_string(struct parser *p, json_t **out)
@@ -455,6 +487,7 @@ read_word(struct parser *p, const char *opname, json_t **out)
     else if (is_number(s, n, &integral))
         return read_number(p, integral, out);
     else if (strcmp(opname, "eq") == 0 && memchr(s, '\'', n) == NULL
+             && valid_utf8(s, n)
              && scim_ctx_dialect(p->ctx, SCIM_DIALECT_UNQUOTED_VALUE)) {
         /* Entra ID's legacy docs send externalId eq jyoung unquoted. */
         scim_ctx_fire(p->ctx, SCIM_DIALECT_UNQUOTED_VALUE);
@@ -718,6 +751,9 @@ filter_parse(struct scim_ctx *ctx, const struct scim_rtype *rt,
     if (text == NULL)
         text = "";
     parser_init(&p, ctx, rt, text, strlen(text));
+    if (!valid_utf8(text, p.len))
+        return perr(&p, bad_utf8(text, p.len), "the filter is not valid "
+                    "UTF-8");
     rc = lex(&p);
     if (rc == SCIM_OK && p.tok.kind == TK_EOF)
         return perr(&p, 0, "the filter is empty");

@@ -487,6 +487,9 @@ test_dialect_unquoted(void **state)
     parse_bad(user, "externalId eq jyoung", "'jyoung' is not a value");
 }
 
+static void path_bad(const struct scim_rtype *rt, const char *text,
+                     const char *type, const char *needle);
+
 /* ---- Invalid filters ----------------------------------------------------- */
 
 static void
@@ -554,6 +557,12 @@ test_error_details(void **state)
     parse_bad(user, "9lives pr", "is not a valid attribute path");
     parse_bad(user, "a..b pr", "is not a valid attribute path");
     parse_bad(user, ENT_URN " pr", "names a schema, not an attribute");
+    /* The detail stays UTF-8 whatever the client sent. */
+    e = parse_bad(user, "userName eq \"a\xff\"", "not valid UTF-8");
+    assert_non_null(strstr(e.detail, "'userName eq \"a?\"'"));
+    assert_non_null(strstr(e.detail, "at position 15"));
+    path_bad(user, "emails[type eq \"work\"]\xc3", "invalidPath",
+             "unexpected '?' after the value filter");
     /* Positions count characters, not bytes. */
     parse_bad(user, "displayName eq \"é\" and", "at position 23");
 }
