@@ -40,6 +40,7 @@ enum iter {
 struct loc {
     int col_kind;
     const char *col;
+    int lower;          /* compare lower(value), see leaf_lower() */
     int elem;
     const char *seg[3];
     int nseg;
@@ -283,6 +284,7 @@ locate(struct gen *g, const struct filter_node *f, enum scope sc,
 {
     const struct filter_attr *a = &f->attr;
 
+    memset(l, 0, sizeof(*l));
     *it = IT_NONE;
     if (a->ref.attr == NULL || a->ref.schema == NULL)
         return failf(g, a, "The store needs a resolved attribute");
@@ -344,9 +346,48 @@ open_iter(struct gen *g, const struct filter_attr *a, enum iter it)
 
 /* ---- Operators ------------------------------------------------------- */
 
+/* Whether child p (of an array or object) is present, one level deep. */
+static void
+put_child_present(struct gen *g)
+{
+    if (g->pg)
+        put(g, "CASE jsonb_typeof(p.v) WHEN 'null' THEN FALSE WHEN 'string' "
+               "THEN p.v #>> '{}' <> '' WHEN 'array' THEN p.v <> '[]'::jsonb "
+               "WHEN 'object' THEN p.v <> '{}'::jsonb ELSE TRUE END)");
+    else
+        put(g, "CASE p.type WHEN 'null' THEN FALSE WHEN 'text' THEN "
+               "p.value <> '' WHEN 'array' THEN p.value <> '[]' WHEN "
+               "'object' THEN p.value <> '{}' ELSE TRUE END)");
+}
+
 /*
- * pr (RFC 7644 3.4.2.2): a value that is not null, not "", not an
- * empty array and not an empty object. Never NULL.
+ * An array or object is present when one of its children is. SCIM
+ * documents nest two levels at most below a pr (element, then its
+ * sub-attributes), so looking one level down is exact for them.
+ */
+static void
+put_children(struct gen *g, const struct loc *l, int object)
+{
+    put(g, "EXISTS (SELECT 1 FROM ");
+    if (g->pg) {
+        put(g, object ? "jsonb_each" : "jsonb_array_elements");
+        put_json(g, l);
+        put(g, object ? " AS p(k, v) WHERE " : " AS p(v) WHERE ");
+    } else {
+        put(g, "json_each(");
+        put(g, base_of(g, l));
+        if (!l->elem || l->nseg > 0) {
+            put(g, ", ");
+            put_path(g, l);
+        }
+        put(g, ") AS p WHERE ");
+    }
+    put_child_present(g);
+}
+
+/*
+ * pr (RFC 7644 3.4.2.2): not null, not "", and for an array or object
+ * at least one present child, as filter_match() reads it. Never NULL.
  */
 static void
 put_present(struct gen *g, const struct loc *l)
@@ -366,10 +407,21 @@ put_present(struct gen *g, const struct loc *l)
     put(g, " THEN ");
     put_val(g, l);
     put(g, " <> '' WHEN 'array' THEN ");
+    put_children(g, l, 0);
+    put(g, " WHEN 'object' THEN ");
+    put_children(g, l, 1);
+    put(g, " ELSE TRUE END)");
+}
+
+/* The value compared as text, lower-cased when l->lower says so. */
+static void
+put_cmp_val(struct gen *g, const struct loc *l)
+{
+    if (l->lower)
+        put(g, "lower(");
     put_val(g, l);
-    put(g, " <> '[]' WHEN 'object' THEN ");
-    put_val(g, l);
-    put(g, " <> '{}' ELSE TRUE END)");
+    if (l->lower)
+        put(g, ")");
 }
 
 static const char *
@@ -391,26 +443,26 @@ put_substr_op(struct gen *g, const struct loc *l, enum filter_op op,
 {
     if (op == FILTER_CO) {
         put(g, g->pg ? "strpos(" : "instr(");
-        put_val(g, l);
+        put_cmp_val(g, l);
         put(g, ", ");
         put_ptext(g, lit);
         put(g, ") > 0");
     } else if (op == FILTER_SW) {
         put(g, g->pg ? "starts_with(" : "instr(");
-        put_val(g, l);
+        put_cmp_val(g, l);
         put(g, ", ");
         put_ptext(g, lit);
         put(g, g->pg ? ")" : ") = 1");
     } else if (g->pg) {
         put(g, "right(");
-        put_val(g, l);
+        put_cmp_val(g, l);
         put(g, ", length(");
         put_ptext(g, lit);
         put(g, ")) = ");
         put_ptext(g, lit);
     } else {
         put(g, "substr(");
-        put_val(g, l);
+        put_cmp_val(g, l);
         put(g, ", -length(");
         put_ptext(g, lit);
         put(g, ")) = ");
@@ -439,7 +491,7 @@ put_text_cmp(struct gen *g, const struct loc *l, enum filter_op op,
     if (substr) {
         put_substr_op(g, l, op, lit);
     } else {
-        put_val(g, l);
+        put_cmp_val(g, l);
         if (g->pg && op != FILTER_EQ)
             put(g, " COLLATE \"C\"");
         put(g, order_sym(op));
@@ -564,6 +616,30 @@ put_cmp(struct gen *g, const struct filter_node *f, enum filter_op op,
     return SCIM_OK;
 }
 
+/*
+ * resource_fold() folds caseExact=false values of type string only; a
+ * caseExact=false reference or binary ("schemas", custom attributes)
+ * stays as sent and is lower-cased in SQL.
+ * Limitation: that is ASCII-only case folding for those types.
+ */
+static int
+leaf_lower(const struct scim_attr *d)
+{
+    return !d->case_exact
+           && (d->type == SCIM_AT_REFERENCE || d->type == SCIM_AT_BINARY);
+}
+
+/*
+ * Attributes that are never returned (password) read as absent, so a
+ * filter cannot probe them; filter_match() does the same.
+ */
+static int
+never_returned(const struct scim_attr_ref *ref)
+{
+    return (ref->attr != NULL && ref->attr->returned == SCIM_RET_NEVER)
+           || (ref->sub != NULL && ref->sub->returned == SCIM_RET_NEVER);
+}
+
 /* A comparison or pr on one attribute path, in scope sc. */
 static int
 gen_leaf(struct gen *g, const struct filter_node *f, enum filter_op op,
@@ -573,8 +649,13 @@ gen_leaf(struct gen *g, const struct filter_node *f, enum filter_op op,
     enum iter it;
     int rc;
 
+    if (never_returned(&f->attr.ref)) {
+        put_false(g);
+        return SCIM_OK;
+    }
     if ((rc = locate(g, f, sc, &l, &it)) != SCIM_OK)
         return rc;
+    l.lower = !l.col_kind && leaf_lower(leaf_def(f));
     if (it != IT_NONE && (rc = open_iter(g, &f->attr, it)) != SCIM_OK)
         return rc;
     if (op == FILTER_PR)
@@ -722,6 +803,10 @@ gen_valuepath(struct gen *g, const struct filter_node *f, enum scope sc)
         return failf(g, a, "Value filters do not nest");
     if (a->ref.attr == NULL || a->ref.schema == NULL)
         return failf(g, a, "The store needs a resolved attribute");
+    if (never_returned(&a->ref)) {
+        put_false(g);
+        return SCIM_OK;
+    }
     if ((rc = fast_valuepath(g, f, &done)) != SCIM_OK || done)
         return rc;
     it = member_iter(a);
@@ -864,18 +949,21 @@ sort_fail(struct gen *g, const struct scim_attr_ref *ref, const char *why)
  * and text by code point; SQLite's json_extract is already typed.
  */
 static void
-put_sort_val(struct gen *g, const struct loc *l, const struct scim_attr *d)
+put_sort_val(struct gen *g, const struct loc *at, const struct scim_attr *d)
 {
+    struct loc l = *at;
+
+    l.lower = leaf_lower(d);
     if (!g->pg) {
-        put_val(g, l);
+        put_cmp_val(g, &l);
     } else if (d->type == SCIM_AT_INTEGER || d->type == SCIM_AT_DECIMAL) {
         put(g, "(CASE WHEN ");
-        put_type(g, l);
+        put_type(g, &l);
         put(g, " = 'number' THEN ");
-        put_val(g, l);
+        put_val(g, &l);
         put(g, "::numeric END)");
     } else {
-        put_val(g, l);
+        put_cmp_val(g, &l);
         put(g, " COLLATE \"C\"");
     }
 }
@@ -941,6 +1029,10 @@ order_expr(struct gen *g, const struct scim_attr_ref *ref)
     if (member_iter(&a) != IT_NONE)
         /* Limitation: sorting by members or groups is not supported. */
         return sort_fail(g, ref, "is not supported by the store");
+    if (never_returned(ref)) {
+        put(g, "NULL");     /* reads as absent everywhere */
+        return SCIM_OK;
+    }
     if (ref->attr->multi_valued) {
         if (sub == NULL && ref->attr->type == SCIM_AT_COMPLEX
             && (sub = attr_sub(ref->attr, "value", 5)) == NULL)
