@@ -176,7 +176,12 @@ valid_base64(const char *s, size_t len)
     return rc == 0 ? 1 : 0;
 }
 
-/* A URI never holds blanks or control characters (RFC 3986). */
+/*
+ * A URI never holds blanks or control characters (RFC 3986).
+ * Limitation: references are checked for that only; the URI grammar
+ * and referenceTypes (User, Group, external) are not enforced, since
+ * clients send relative, absolute and bare-id forms alike.
+ */
 static int
 valid_reference(const char *s)
 {
@@ -443,6 +448,10 @@ check_element(struct scim_ctx *ctx, const struct scim_rtype *rt,
     return check_simple(ctx, a, e, path, out);
 }
 
+/*
+ * Limitation: values repeating the same value and type are kept as
+ * sent, not merged; RFC 7643 2.4 asks clients not to send them.
+ */
 static int
 check_multi(struct scim_ctx *ctx, const struct scim_rtype *rt,
             const struct scim_attr *a, const json_t *v, const char *path,

@@ -780,6 +780,11 @@ urn_prefix(const struct scim_rtype *rt, const char *path, size_t len)
     return best;
 }
 
+/*
+ * Limitation: id, externalId and meta resolve through the core schema's
+ * own list, as the built-in User and Group define them; a custom
+ * resource type whose core schema omits them does not resolve them.
+ */
 int
 rtype_resolve(const struct scim_rtype *rt, const char *path, size_t len,
               struct scim_attr_ref *out)
