@@ -75,13 +75,22 @@ url_for(const char *db)
     return url;
 }
 
-static int
-admin_exec(const char *sql)
+static void
+quiet(void *arg, const char *message)
 {
-    PGconn *c = PQconnectdb(admin_info);
+    (void)arg;
+    (void)message;
+}
+
+/* Runs sql on the server of conninfo; 0 on success. */
+static int
+exec_on(const char *conninfo, const char *sql)
+{
+    PGconn *c = PQconnectdb(conninfo);
     PGresult *r;
     int ok;
 
+    PQsetNoticeProcessor(c, quiet, NULL);
     if (PQstatus(c) != CONNECTION_OK) {
         fprintf(stderr, "test_store_pg: %s", PQerrorMessage(c));
         PQfinish(c);
@@ -95,6 +104,12 @@ admin_exec(const char *sql)
     PQclear(r);
     PQfinish(c);
     return ok ? 0 : -1;
+}
+
+static int
+admin_exec(const char *sql)
+{
+    return exec_on(admin_info, sql);
 }
 
 static int
@@ -378,6 +393,36 @@ test_migrate_concurrent(void **state)
         pthread_join(th[i], NULL);
         assert_int_equal(o[i].rc, SCIM_OK);
     }
+    free(url);
+    drop_db(name);
+}
+
+static void
+test_migrate_newer(void **state)
+{
+    struct scim_error err = { 0 };
+    struct store *s = NULL;
+    char name[80];
+    char *url;
+
+    (void)state;
+    if (admin_info == NULL)
+        skip();
+    snprintf(name, sizeof(name), "%s_new", dbname);
+    drop_db(name);
+    assert_int_equal(create_db(name), 0);
+    url = url_for(name);
+    assert_int_equal(store_open(url, &s, &err), SCIM_OK);
+    store_close(s);
+    s = NULL;
+
+    /* A later scimd migrated this database: refuse, change nothing. */
+    assert_int_equal(exec_on(url, "UPDATE meta SET value = '99'"
+                             " WHERE key = 'schema_version'"), 0);
+    assert_int_equal(store_open(url, &s, &err), SCIM_ESTORE);
+    assert_null(s);
+    assert_string_equal(err.detail, "the database schema is version 99, "
+                        "newer than this scimd knows (1); upgrade scimd");
     free(url);
     drop_db(name);
 }
@@ -991,6 +1036,88 @@ test_concurrent_members(void **state)
     store_close(s1);
 }
 
+/* What the server does on SCIM_ERETRY: read again and recompute. */
+struct counter {
+    struct store *s;
+    int64_t tenant;
+    int rounds;
+    int retries;
+};
+
+static int
+bump(struct counter *c)
+{
+    struct store_change ch = { .kind = STORE_UPDATE, .rtype = "User",
+                               .id = "cnt", .keep_pw = 1 };
+    struct scim_error err = { 0 };
+    struct store_res r;
+    char doc[96];
+    long n = 0;
+    int rc;
+
+    if (store_get(c->s, c->tenant, "User", "cnt", &r) != SCIM_OK)
+        return SCIM_ESTORE;
+    sscanf(r.doc, "{\"id\":\"cnt\",\"n\":%ld}", &n);
+    snprintf(doc, sizeof(doc), "{\"id\":\"cnt\",\"n\":%ld}", n + 1);
+    ch.version = r.version;
+    ch.doc = ch.fdoc = doc;
+    ch.keys.id = "cnt";
+    ch.keys.name_key = "cnt";
+    ch.keys.active = 1;
+    rc = store_apply(c->s, c->tenant, &ch, 1, NULL, &err);
+    store_res_free(&r);
+    return rc;
+}
+
+static void *
+count_thread(void *arg)
+{
+    struct counter *c = arg;
+    int i, rc;
+
+    for (i = 0; i < c->rounds; i++) {
+        while ((rc = bump(c)) == SCIM_ERETRY)
+            c->retries++;
+        if (rc != SCIM_OK)
+            break;
+    }
+    return NULL;
+}
+
+static void
+test_no_lost_update(void **state)
+{
+    struct store *s1 = open_store(), *s2 = NULL;
+    struct scim_error err = { 0 };
+    int64_t t = new_tenant(s1, "race_counter");
+    struct store_change ch = { .kind = STORE_INSERT, .rtype = "User",
+                               .id = "cnt", .fdoc = "{}",
+                               .doc = "{\"id\":\"cnt\",\"n\":0}" };
+    struct counter c[2];
+    struct store_res r;
+    pthread_t th[2];
+    int i;
+
+    (void)state;
+    assert_int_equal(store_clone(s1, &s2, &err), SCIM_OK);
+    ch.keys.id = "cnt";
+    ch.keys.name_key = "cnt";
+    ch.keys.active = 1;
+    assert_int_equal(apply1(s1, t, &ch, NULL), SCIM_OK);
+    for (i = 0; i < 2; i++) {
+        c[i] = (struct counter){ i == 0 ? s1 : s2, t, 50, 0 };
+        pthread_create(&th[i], NULL, count_thread, &c[i]);
+    }
+    for (i = 0; i < 2; i++)
+        pthread_join(th[i], NULL);
+    assert_int_equal(store_get(s1, t, "User", "cnt", &r), SCIM_OK);
+    assert_string_equal(r.doc, "{\"id\":\"cnt\",\"n\":100}");
+    assert_int_equal(r.version, 101);
+    store_res_free(&r);
+    store_close(s2);
+    store_close(s1);
+}
+
 int
 main(void)
 {
@@ -998,6 +1125,7 @@ main(void)
         cmocka_unit_test(test_open_migrate),
         cmocka_unit_test(test_open_bad),
         cmocka_unit_test(test_migrate_concurrent),
+        cmocka_unit_test(test_migrate_newer),
         cmocka_unit_test(test_tenants),
         cmocka_unit_test(test_tokens),
         cmocka_unit_test(test_crud),
@@ -1010,6 +1138,7 @@ main(void)
         cmocka_unit_test(test_concurrent_create),
         cmocka_unit_test(test_concurrent_update),
         cmocka_unit_test(test_concurrent_members),
+        cmocka_unit_test(test_no_lost_update),
     };
 
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
