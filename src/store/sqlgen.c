@@ -33,9 +33,9 @@ enum iter {
 };
 
 /*
- * A value's location: base plus a JSON path, or (LOC_COL) an SQL text
- * column. elem marks the current array element (SQLite json_each row e,
- * PostgreSQL row e(v)); with no path it is the element itself.
+ * A value's location: a JSON path below r.fdoc or below the current
+ * array element (elem: SQLite json_each row e, PostgreSQL row e(v); with
+ * no path, the element itself), or an SQL text column (col_kind).
  */
 struct loc {
     int col_kind;
@@ -249,9 +249,11 @@ member_iter(const struct filter_attr *a)
 
 /*
  * A member row: "value" is the member's (or group's) id, "type" its
- * resource type ("direct" for a user's groups: memberships are not
- * followed through nested groups). caseExact=false compares lower():
- * ids and type names are ASCII, where lower() is the case folding.
+ * resource type, or "direct" for a user's groups. caseExact=false
+ * compares lower(): ids and type names are ASCII, where lower() is the
+ * case folding.
+ * Limitation: a user's groups are its direct memberships only; nested
+ * groups are not followed (RFC 7643 4.1.2 allows "indirect" ones).
  */
 static int
 member_loc(struct gen *g, const struct filter_node *f, enum scope sc,
@@ -312,7 +314,12 @@ locate(struct gen *g, const struct filter_node *f, enum scope sc,
 
 /* ---- Iteration -------------------------------------------------------- */
 
-/* Opens "EXISTS (... WHERE " over the values of a; close with ")". */
+/*
+ * Opens "EXISTS (... WHERE " over the values of a; close with ")".
+ * Limitation: in SQLite, an element that is not an object while the
+ * schema says complex makes json_extract fail the query; stored
+ * documents are validated, so only a corrupted row can do that.
+ */
 static int
 open_iter(struct gen *g, const struct filter_attr *a, enum iter it)
 {

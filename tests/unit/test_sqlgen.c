@@ -558,23 +558,30 @@ pg_ids(const struct sql_buf *b, char *out, size_t size)
 {
     char (*num)[32] = calloc(b->nparams + 1, sizeof(*num));
     const char **v = calloc(b->nparams + 1, sizeof(*v));
+    Oid *t = calloc(b->nparams + 1, sizeof(*t));
     PGresult *res;
     int i;
 
     assert_non_null(num);
     assert_non_null(v);
+    assert_non_null(t);
+    /* Typed as the PostgreSQL store sends them: text, int8, float8. */
     for (i = 0; i < (int)b->nparams; i++) {
         const struct sql_param *p = &b->params[i];
 
         v[i] = num[i];
-        if (p->type == SQL_P_TEXT)
+        if (p->type == SQL_P_TEXT) {
+            t[i] = 25;
             v[i] = p->text;
-        else if (p->type == SQL_P_INT)
+        } else if (p->type == SQL_P_INT) {
+            t[i] = 20;
             snprintf(num[i], sizeof(num[i]), "%lld", (long long)p->i);
-        else
+        } else {
+            t[i] = 701;
             snprintf(num[i], sizeof(num[i]), "%.17g", p->d);
+        }
     }
-    res = PQexecParams(pg, b->sql, (int)b->nparams, NULL, v, NULL, NULL, 0);
+    res = PQexecParams(pg, b->sql, (int)b->nparams, t, v, NULL, NULL, 0);
     if (PQresultStatus(res) != PGRES_TUPLES_OK)
         print_error("%s\n%s\n", b->sql, PQerrorMessage(pg));
     assert_int_equal(PQresultStatus(res), PGRES_TUPLES_OK);
@@ -584,6 +591,7 @@ pg_ids(const struct sql_buf *b, char *out, size_t size)
     PQclear(res);
     free(num);
     free(v);
+    free(t);
 }
 
 /* The ids the database selects with text (and sort), in order. */
