@@ -98,7 +98,8 @@ ht_fail(struct ht_case *c, const char *fmt, ...)
     if (c->stepno > 0)
         ht_buf_printf(&c->report, "step %d: ", c->stepno);
     else
-        ht_buf_printf(&c->report, "set-up: ");
+        ht_buf_printf(&c->report, c->stepno == 0 ? "set-up: "
+                                                 : "after the steps: ");
     ht_buf_printf(&c->report, "%s\n", s != NULL ? s : "(out of memory)");
     free(s);
     return -1;

@@ -307,9 +307,6 @@ ht_db_prepare(struct ht_case *c)
     }
     if (conninfo == NULL || *conninfo == '\0')
         return ht_fail(c, "--backend postgres needs SCIMD_TEST_PG");
-    snprintf(c->pgname, sizeof(c->pgname), "scimtest_%ld_%s",
-             (long)getpid(), json_string_value(json_object_get(c->vars,
-                                                              "rand")));
     if (pg_url(c, conninfo) != 0)
         return -1;
     snprintf(sql, sizeof(sql), "CREATE DATABASE \"%s\"", c->pgname);
@@ -513,7 +510,6 @@ ht_sanitizer_scan(struct ht_case *c)
     for (i = 0; i < sizeof(marks) / sizeof(marks[0]) && hit == NULL; i++)
         hit = strstr(log.data, marks[i]);
     if (hit != NULL) {
-        c->stepno = 0;
         ht_fail(c, "sanitizer report in scimd stderr");
         ht_show(c, "scimd stderr", hit, strlen(hit));
     }

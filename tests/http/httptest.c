@@ -263,7 +263,7 @@ run_case(struct ht_case *c)
 
     case_setup(c);
     ht_http_cleanup(c);
-    c->stepno = 0;
+    c->stepno = -1;
     ht_scimd_stop(c, SIGTERM, c->report.len == 0);
     ht_sanitizer_scan(c);
     ht_db_drop(c);

@@ -55,7 +55,7 @@ struct ht_case {
     char pgname[64];            /* database name on the PG server */
     int port;
     pid_t scimd;                /* running scimd or -1 */
-    int stepno;                 /* 1-based step being run, 0 in set-up */
+    int stepno;                 /* 1-based step; 0 set-up, -1 teardown */
     struct ht_buf report;       /* failure text, empty while all is well */
     void *curl;                 /* CURL handle reused across requests */
 };
