@@ -697,7 +697,11 @@ ht_step_log(struct ht_case *c, const json_t *step)
     return rc;
 }
 
-/* pg_dump of the case's database, for dbAbsent on PostgreSQL. */
+/*
+ * pg_dump of the case's database, for dbAbsent on PostgreSQL.
+ * Limitation: this searches what SQL can read (a data-only dump), not
+ * the server's WAL or free pages, which the cluster shares across cases.
+ */
 static int
 pg_dump_into(struct ht_case *c, struct ht_buf *out)
 {
