@@ -15,6 +15,7 @@
 static const char *const dialect_names[SCIM_DIALECT_COUNT] = {
     "op_case", "path_keys", "string_bool", "add_single", "remove_values",
     "manager_string", "filter_create", "bare_token", "unquoted_value",
+    "filter_subattr",
 };
 
 static const char *const default_required[] = {

@@ -25,7 +25,9 @@
 #define SCIM_DIALECT_FILTER_CREATE  (1u << 6)  /* unmatched filter creates */
 #define SCIM_DIALECT_BARE_TOKEN     (1u << 7)  /* token without "Bearer " */
 #define SCIM_DIALECT_UNQUOTED_VALUE (1u << 8)  /* externalId eq bare-word */
-#define SCIM_DIALECT_COUNT 9
+#define SCIM_DIALECT_FILTER_SUBATTR (1u << 9)  /* emails[type eq "work"]
+                                                  .value eq "x" (Entra) */
+#define SCIM_DIALECT_COUNT 10
 #define SCIM_DIALECT_ALL ((1u << SCIM_DIALECT_COUNT) - 1)
 
 enum scim_unknown_policy {

@@ -577,6 +577,72 @@ parse_valuepath(struct parser *p, struct filter_node *n)
     return rc == SCIM_OK ? lex(p) : rc;
 }
 
+/* The comparison of a sub-attribute tail: ".value eq "x"". */
+static int
+parse_tail_cmp(struct parser *p, struct filter_node *vp,
+               struct filter_node *c)
+{
+    const struct filter_attr *saved = p->parent;
+    size_t len = p->tok.end - p->tok.start;
+    char b[64];
+    int rc;
+
+    if (len < 2 || filter_attr_split(p->text + p->tok.start + 1, len - 1,
+                                     &c->attr) != SCIM_OK)
+        return perr(p, p->tok.start, "%s is not a valid sub-attribute",
+                    show(p, &p->tok, b, sizeof(b)));
+    rc = lex(p);
+    if (rc != SCIM_OK)
+        return rc;
+    if (p->tok.kind != TK_WORD || (c->op = op_lookup(p)) == FILTER_AND)
+        return expected(p, "an operator");
+    rc = lex(p);
+    if (rc == SCIM_OK && c->op != FILTER_PR)
+        rc = parse_value(p, c);
+    p->parent = &vp->attr;
+    if (rc == SCIM_OK)
+        rc = filter_resolve(p->ctx, p->rt, p->parent, c, p->text, p->len,
+                            p->in_path);
+    p->parent = saved;
+    return rc;
+}
+
+/*
+ * Entra ID matches users with emails[type eq "work"].value eq "x": PATCH
+ * path syntax used as a filter. It is read as emails[type eq "work" and
+ * value eq "x"], both tests on the same element, when the tenant's
+ * filter_subattr dialect rule is on. The current token is ".value".
+ */
+static int
+parse_subattr_tail(struct parser *p, struct filter_node *vp)
+{
+    struct filter_node *c, *both;
+    int rc;
+
+    if (!scim_ctx_dialect(p->ctx, SCIM_DIALECT_FILTER_SUBATTR))
+        return perr(p, p->tok.start, "a sub-attribute after ']' is only "
+                    "allowed in PATCH paths; write attr[... and sub op "
+                    "value]");
+    c = node_new(FILTER_EQ, p->tok.start);
+    both = node_new(FILTER_AND, p->tok.start);
+    if (c == NULL || both == NULL) {
+        scim_free(c);
+        scim_free(both);
+        return SCIM_ENOMEM;
+    }
+    rc = parse_tail_cmp(p, vp, c);
+    if (rc != SCIM_OK) {
+        filter_free(c);
+        scim_free(both);
+        return rc;
+    }
+    both->a = vp->a;
+    both->b = c;
+    vp->a = both;
+    scim_ctx_fire(p->ctx, SCIM_DIALECT_FILTER_SUBATTR);
+    return SCIM_OK;
+}
+
 /* attrPath, then "[" valFilter "]", "pr", or compareOp compValue. */
 static int
 parse_attrexp(struct parser *p, struct filter_node *n)
@@ -598,8 +664,13 @@ parse_attrexp(struct parser *p, struct filter_node *n)
         rc = lex(p);
     if (rc != SCIM_OK)
         return rc;
-    if (p->tok.kind == TK_LBRACK)
-        return parse_valuepath(p, n);
+    if (p->tok.kind == TK_LBRACK) {
+        rc = parse_valuepath(p, n);
+        if (rc == SCIM_OK && p->tok.kind == TK_WORD &&
+            p->text[p->tok.start] == '.')
+            rc = parse_subattr_tail(p, n);
+        return rc;
+    }
     if (p->tok.kind != TK_WORD)
         return expected(p, "an operator");
     if ((n->op = op_lookup(p)) == FILTER_AND)

@@ -292,6 +292,14 @@ check_schema(struct prep *p, const struct scim_schema *s, json_t *raw,
         resource_pathf(path, sizeof(path), "%s%s%s",
                  rtype_is_core(p->rt, s) ? "" : s->id,
                  rtype_is_core(p->rt, s) ? "" : ":", a->name);
+        /* A body must send a multi-valued attribute as an array, as
+         * RFC 7643 section 2.4 says; PATCH values are wrapped earlier. */
+        if (p->mode != RESOURCE_PATCHED && a->multi_valued &&
+            !json_is_array(v) && !resource_is_empty(v))
+            return scim_failf(&p->ctx->err, 400, SCIM_CAUSE_INVALID_TYPE,
+                              "invalidValue", path, "Attribute '%s' is "
+                              "multi-valued and must be a JSON array, even "
+                              "with a single value.", path);
         rc = resource_check_value(p->ctx, p->rt, a, v, path, &nv);
         if (rc != SCIM_OK)
             return rc;

@@ -131,6 +131,16 @@ start_daemon(void)
         MHD_OPTION_END);
 }
 
+/* The port really bound: --listen HOST:0 lets the kernel choose. */
+static unsigned
+bound_port(struct MHD_Daemon *d)
+{
+    const union MHD_DaemonInfo *info =
+        MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
+
+    return info != NULL ? info->port : server_opts.port;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -162,7 +172,7 @@ main(int argc, char **argv)
     sigaction(SIGTERM, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
     log_info("main", "scimd %s serving http://%s:%u%s/ on %s (%s)",
-             SCIMD_VERSION, server_opts.listen_host, server_opts.port,
+             SCIMD_VERSION, server_opts.listen_host, bound_port(d),
              SCIM_BASE, server_opts.db, store_backend(master));
     while (!stopping)
         pause();

@@ -492,7 +492,11 @@ test_types_and_shapes(void **state)
     /* jansson keeps the last of duplicate keys: emails is replaced. */
     assert_int_equal(prep_user(f, "\"emails\":\"one@x\""), SCIM_EINVAL);
     expect_error(f, SCIM_CAUSE_INVALID_TYPE, "invalidValue", "emails");
+    /* A lone object for a multi-valued attribute is a wrong type. */
     assert_int_equal(prep_user(f, "\"phoneNumbers\":{\"value\":\"1\"}"),
+                     SCIM_EINVAL);
+    expect_error(f, SCIM_CAUSE_INVALID_TYPE, "invalidValue", "phoneNumbers");
+    assert_int_equal(prep_user(f, "\"phoneNumbers\":[{\"value\":\"1\"}]"),
                      SCIM_OK);
     e = json_object_get(f->out, "phoneNumbers");
     assert_true(json_is_array(e));
