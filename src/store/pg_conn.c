@@ -7,13 +7,14 @@
  * PQreset; a statement is retried on the new one only when that cannot
  * apply anything twice: reads outside a transaction, and transactions
  * that lost their connection before COMMIT was sent (the server rolls
- * those back). A connection lost during COMMIT leaves the outcome
- * unknown, and the caller is told so instead of guessing.
+ * those back). When the connection breaks during COMMIT, the server is
+ * asked on the new connection whether that transaction committed.
  */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "pg_db.h"
 
@@ -116,6 +117,7 @@ pg_reset(struct pg_store *s)
 {
     /* Prepared statements live in the server session that just died. */
     s->nprepared = 0;
+    s->broken = 0;
     PQreset(s->pq);
     return PQstatus(s->pq) == CONNECTION_OK ? SCIM_OK : PG_ELOST;
 }
@@ -147,8 +149,10 @@ pg_result_rc(struct pg_store *s, const PGresult *res)
      * shutting down or restarting under us. */
     if (PQstatus(s->pq) == CONNECTION_BAD ||
         (state != NULL && strncmp(state, "08", 2) == 0) ||
-        (state != NULL && strncmp(state, "57P0", 4) == 0))
+        (state != NULL && strncmp(state, "57P0", 4) == 0)) {
+        s->broken = 1;
         return PG_ELOST;
+    }
     if (state_is(state, "23505"))
         return PG_EUNIQUE;
     if (state_is(state, "23503"))
@@ -163,7 +167,7 @@ pg_result_rc(struct pg_store *s, const PGresult *res)
 static int
 ensure_conn(struct pg_store *s)
 {
-    if (PQstatus(s->pq) == CONNECTION_OK)
+    if (PQstatus(s->pq) == CONNECTION_OK && !s->broken)
         return SCIM_OK;
     if (s->in_txn)
         return PG_ELOST;
@@ -308,14 +312,31 @@ out:
     return rc;
 }
 
+/* Opens a transaction and notes its id in xid, for commit_outcome. */
+static int
+begin(struct pg_store *s, int async, char *xid, size_t n)
+{
+    PGresult *r;
+    int rc = ensure_conn(s);
+
+    if (rc != SCIM_OK)
+        return rc;
+    r = PQexec(s->pq, async ? "BEGIN; SET LOCAL synchronous_commit TO off;"
+                              " SELECT txid_current()"
+                            : "BEGIN; SELECT txid_current()");
+    rc = pg_result_rc(s, r);
+    if (rc == SCIM_OK)
+        snprintf(xid, n, "%s", PQgetvalue(r, 0, 0));
+    PQclear(r);
+    return rc;
+}
+
 static int
 txn_once(struct pg_store *s, int async, pg_txn_body body, void *arg,
-         struct scim_error *err)
+         struct scim_error *err, char *xid, size_t n)
 {
-    int rc;
+    int rc = begin(s, async, xid, n);
 
-    rc = pg_exec_text(s, async ? "BEGIN; SET LOCAL synchronous_commit"
-                                 " TO off" : "BEGIN");
     if (rc != SCIM_OK)
         return rc;
     s->in_txn = 1;
@@ -331,15 +352,67 @@ txn_once(struct pg_store *s, int async, pg_txn_body body, void *arg,
     return rc;
 }
 
+/* Returns the txid_status of xid ("committed", "aborted", "in
+ * progress") into buf, or "" when the server cannot say. */
+static void
+xid_status(struct pg_store *s, const char *xid, char *buf, size_t n)
+{
+    const char *vals[1] = { xid };
+    PGresult *r;
+
+    buf[0] = '\0';
+    r = PQexecParams(s->pq, "SELECT txid_status($1::bigint)", 1, NULL,
+                     vals, NULL, NULL, 0);
+    if (pg_result_rc(s, r) == SCIM_OK && PQntuples(r) == 1 &&
+        !PQgetisnull(r, 0, 0))
+        snprintf(buf, n, "%s", PQgetvalue(r, 0, 0));
+    PQclear(r);
+}
+
+/*
+ * The connection broke during COMMIT. On a new connection, asks what
+ * became of transaction xid: SCIM_OK when it committed, PG_ELOST when
+ * it was rolled back (safe to rerun), PG_EUNKNOWN otherwise. The old
+ * backend may still be finishing, so "in progress" is polled for up to
+ * five seconds.
+ */
+static int
+commit_outcome(struct pg_store *s, const char *xid)
+{
+    char st[32];
+    int i;
+
+    if (pg_reset(s) != SCIM_OK)
+        return PG_EUNKNOWN;
+    for (i = 0; i < 50; i++) {
+        xid_status(s, xid, st, sizeof(st));
+        if (strcmp(st, "committed") == 0)
+            return SCIM_OK;
+        if (strcmp(st, "aborted") == 0)
+            return PG_ELOST;
+        if (strcmp(st, "in progress") != 0)
+            break;
+        usleep(100000);
+    }
+    return PG_EUNKNOWN;
+}
+
 int
 pg_txn(struct pg_store *s, int async, pg_txn_body body, void *arg,
        struct scim_error *err)
 {
-    int rc = txn_once(s, async, body, arg, err);
+    char xid[32] = "";
+    int rc = txn_once(s, async, body, arg, err, xid, sizeof(xid));
 
-    /* Lost before COMMIT: the server rolled everything back. */
-    if (rc == PG_ELOST && pg_reset(s) == SCIM_OK)
-        rc = txn_once(s, async, body, arg, err);
+    if (rc == PG_EUNKNOWN)
+        rc = commit_outcome(s, xid);
+
+    /* Lost before COMMIT, or rolled back: nothing was applied. */
+    if (rc == PG_ELOST && ensure_conn(s) == SCIM_OK) {
+        rc = txn_once(s, async, body, arg, err, xid, sizeof(xid));
+        if (rc == PG_EUNKNOWN)
+            rc = commit_outcome(s, xid);
+    }
     return rc;
 }
 

@@ -35,6 +35,7 @@ struct pg_store {
     const struct pg_sql *prepared[PG_MAX_PREPARED];
     size_t nprepared;
     int in_txn;                 /* inside pg_txn: never reset silently */
+    int broken;                 /* a statement found the connection lost */
     char sqlstate[6];           /* of the last failed statement */
     char constraint[64];        /* its constraint, for unique errors */
 };
@@ -94,8 +95,11 @@ int pg_result_rc(struct pg_store *s, const PGresult *res);
  * Runs body(s, arg, err) inside BEGIN ... COMMIT. When the connection
  * is found lost before COMMIT was sent, nothing was applied: the
  * connection is re-established and the whole transaction rerun once.
- * async commits without waiting for the WAL flush (log-only records).
- * Returns body's result, or PG_EUNKNOWN, PG_ELOST, SCIM_ESTORE.
+ * When it breaks during COMMIT, the new connection asks the server
+ * whether the transaction committed (txid_status) and reruns it only
+ * if it did not. async commits without waiting for the WAL flush
+ * (log-only records). Returns body's result, or PG_EUNKNOWN (the
+ * server could not say), PG_ELOST, SCIM_ESTORE.
  */
 typedef int (*pg_txn_body)(struct pg_store *s, void *arg,
                            struct scim_error *err);

@@ -898,6 +898,66 @@ test_reconnect(void **state)
     store_close(s);
 }
 
+struct slow {
+    struct store *s;
+    int64_t tenant;
+    const struct store_change *ch;
+    int rc;
+};
+
+static void *
+slow_thread(void *arg)
+{
+    struct slow *w = arg;
+    struct store_log rec = { .request_id = "slow-commit", .time_ms = 1,
+                             .status = 200 };
+    struct scim_error err = { 0 };
+
+    w->rc = store_apply(w->s, w->tenant, w->ch, 1, &rec, &err);
+    return NULL;
+}
+
+/* The connection breaks while COMMIT runs (a deferred trigger makes it
+ * last a second): the store asks the server what became of the
+ * transaction and, as it was rolled back, applies it once more. */
+static void
+test_lost_commit(void **state)
+{
+    struct store *s = open_store();
+    int64_t t = new_tenant(s, "lost_commit");
+    struct slow w = { .s = s, .tenant = t };
+    struct store_res r;
+    pthread_t th;
+    struct res u;
+
+    (void)state;
+    assert_int_equal(exec_on(db_url, "CREATE OR REPLACE FUNCTION"
+        " slow_commit() RETURNS trigger LANGUAGE plpgsql AS"
+        " $$BEGIN PERFORM pg_sleep(1); RETURN NULL; END$$;"
+        " CREATE CONSTRAINT TRIGGER slow_commit AFTER INSERT ON scim_log"
+        " DEFERRABLE INITIALLY DEFERRED FOR EACH ROW"
+        " WHEN (NEW.request_id = 'slow-commit')"
+        " EXECUTE FUNCTION slow_commit()"), 0);
+    make_user(&u, "lc-1", "Lou", 1);
+    assert_int_equal(apply1(s, t, &u.ch, NULL), SCIM_OK);
+    u.ch.kind = STORE_UPDATE;
+    u.ch.version = 1;
+    w.ch = &u.ch;
+    pthread_create(&th, NULL, slow_thread, &w);
+    usleep(400000);
+    kill_sessions();
+    pthread_join(th, NULL);
+    assert_int_equal(w.rc, SCIM_OK);
+    assert_int_equal(store_get(s, t, "User", "lc-1", &r), SCIM_OK);
+    assert_int_equal(r.version, 2);
+    store_res_free(&r);
+    assert_string_equal(db_value("SELECT count(*) FROM scim_log"
+                                 " WHERE request_id = 'slow-commit'"), "1");
+    assert_int_equal(exec_on(db_url, "DROP TRIGGER slow_commit"
+                             " ON scim_log"), 0);
+    store_close(s);
+}
+
 /* ---- Two connections at once ------------------------------------------ */
 
 struct racer {
@@ -1135,6 +1195,7 @@ main(void)
         cmocka_unit_test(test_search),
         cmocka_unit_test(test_log),
         cmocka_unit_test(test_reconnect),
+        cmocka_unit_test(test_lost_commit),
         cmocka_unit_test(test_concurrent_create),
         cmocka_unit_test(test_concurrent_update),
         cmocka_unit_test(test_concurrent_members),
