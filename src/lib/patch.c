@@ -245,12 +245,27 @@ rt_schema(const struct patch_op *op, const char *key)
     return NULL;
 }
 
+/*
+ * The object holding attributes of schema s (doc, or doc[URN] created
+ * when missing). NULL with SCIM_ENOMEM, or with a 400 when doc[URN]
+ * holds something else than an object.
+ */
 static json_t *
-schema_box(struct patch_op *op, const struct scim_schema *s, int create)
+schema_box(struct patch_op *op, const struct scim_schema *s, int *rc)
 {
     struct scim_attr_ref ref = { s, NULL, NULL };
+    json_t *box = rtype_container(op->rt, op->doc, &ref, 1);
 
-    return rtype_container(op->rt, op->doc, &ref, create);
+    *rc = SCIM_OK;
+    if (box != NULL)
+        return box;
+    if (patch_iget(op->doc, s->id, NULL) == NULL)
+        *rc = SCIM_ENOMEM;
+    else
+        *rc = patch_failf(op, SCIM_CAUSE_INVALID_VALUE, "invalidValue",
+                          ".path", "'%s' in the resource is not an object.",
+                          s->id);
+    return NULL;
 }
 
 static int
@@ -273,7 +288,7 @@ apply_schema_object(struct patch_op *op, const struct scim_schema *s,
 {
     const struct scim_attr *def;
     const char *k, *saved = op->key;
-    json_t *v;
+    json_t *v, *box;
     int rc = SCIM_OK;
 
     if (!json_is_object(value))
@@ -291,8 +306,8 @@ apply_schema_object(struct patch_op *op, const struct scim_schema *s,
                              s->id);
         else if (def == NULL)
             rc = unknown_key(op, k);
-        else
-            rc = apply_def(op, schema_box(op, s, 1), def, v);
+        else if ((box = schema_box(op, s, &rc)) != NULL)
+            rc = apply_def(op, box, def, v);
         if (rc != SCIM_OK)
             break;
     }
@@ -430,16 +445,18 @@ apply_parsed(struct patch_op *op, const struct scim_path *p, json_t *box,
              const json_t *value)
 {
     struct patch_target t;
+    int rc;
 
     if (op->rt != NULL && p->attr.ref.attr == NULL)
         return apply_bare(op, p->attr.ref.schema, value);
     path_target(op, p, box, &t);
     if (t.box == NULL && op->kind == PATCH_REMOVE)
         return SCIM_OK;
-    if (t.box == NULL)
-        return patch_failf(op, SCIM_CAUSE_NO_TARGET, "noTarget", ".path",
-                           "the object that would hold '%s' is not an "
-                           "object.", t.name);
+    if (t.box == NULL && op->rt == NULL)
+        return SCIM_ENOMEM;
+    if (t.box == NULL && (t.box = schema_box(op, p->attr.ref.schema,
+                                             &rc)) == NULL)
+        return rc;
     return patch_target_apply(op, &t, value);
 }
 
@@ -518,15 +535,15 @@ apply_key_name(struct patch_op *op, const char *key, const json_t *v)
 {
     struct patch_target t = { op->doc, key, NULL, NULL, NULL, NULL };
     struct scim_attr_ref ref;
+    int rc;
 
     if (op->rt == NULL)
         return patch_target_apply(op, &t, v);
     if (rtype_resolve(op->rt, key, strlen(key), &ref) != SCIM_OK
         || ref.attr == NULL)
         return unknown_key(op, key);
-    t.box = rtype_container(op->rt, op->doc, &ref, 1);
-    if (t.box == NULL)
-        return SCIM_ENOMEM;
+    if ((t.box = schema_box(op, ref.schema, &rc)) == NULL)
+        return rc;
     return apply_def(op, t.box, ref.attr, v);
 }
 

@@ -273,21 +273,30 @@ apply_sub(struct patch_op *op, const struct patch_target *t,
 
 /* ---- Value filters ----------------------------------------------------- */
 
-/* Sets the eq terms of a filter made only of "and"-ed eq comparisons. */
+/*
+ * Sets in obj the eq terms of a filter made only of "and"-ed eq
+ * comparisons: SCIM_OK, 1 when the filter is of another form, or
+ * SCIM_ENOMEM.
+ */
 static int
 eq_terms(const struct filter_node *f, json_t *obj)
 {
     const char *name;
+    int rc;
 
-    if (f->op == FILTER_AND)
-        return eq_terms(f->a, obj) && eq_terms(f->b, obj);
+    if (f->op == FILTER_AND) {
+        rc = eq_terms(f->a, obj);
+        return rc != SCIM_OK ? rc : eq_terms(f->b, obj);
+    }
     if (f->op != FILTER_EQ || f->attr.uri != NULL || f->attr.sub != NULL
         || json_is_null(f->value))
-        return 0;
+        return 1;
     name = f->attr.ref.sub != NULL ? f->attr.ref.sub->name : f->attr.name;
     if (name == NULL || patch_iget(obj, name, NULL) != NULL)
-        return 0;
-    return json_object_set_new(obj, name, json_deep_copy(f->value)) == 0;
+        return 1;
+    if (json_object_set_new(obj, name, json_deep_copy(f->value)) != 0)
+        return SCIM_ENOMEM;
+    return SCIM_OK;
 }
 
 /*
@@ -306,9 +315,9 @@ create_from_filter(struct patch_op *op, const struct patch_target *t,
 
     if (obj == NULL)
         return SCIM_ENOMEM;
-    if (!eq_terms(t->filter, obj)) {
+    if ((rc = eq_terms(t->filter, obj)) != SCIM_OK) {
         json_decref(obj);
-        return 1;
+        return rc;
     }
     rc = apply_slot(op, obj, t->sub, t->subdef, value);
     if (rc == SCIM_OK && !json_is_array(arr)) {
@@ -424,6 +433,11 @@ filtered_remove(struct patch_op *op, const struct patch_target *t,
     return SCIM_OK;
 }
 
+/*
+ * Limitation: filter_match_elem() has no way to report a failed
+ * allocation while it case-folds strings, so under memory exhaustion a
+ * value filter may select fewer values instead of failing the request.
+ */
 static int
 apply_filtered(struct patch_op *op, const struct patch_target *t,
                const json_t *value)
@@ -532,11 +546,13 @@ primaries_fix(struct patch_op *op, const struct patch_target *t,
         return patch_failf(op, SCIM_CAUSE_INVALID_VALUE, "invalidValue",
                            ".value", "more than one value of '%s' would be "
                            "primary.", t->name);
-    json_array_foreach(arr, i, e)
-        if (nnew == 1 && e != fresh && is_primary(e)) {
-            patch_iget(e, "primary", &k);
-            json_object_set_new(e, k, json_false());
-        }
+    json_array_foreach(arr, i, e) {
+        if (nnew != 1 || e == fresh || !is_primary(e))
+            continue;
+        patch_iget(e, "primary", &k);
+        if (json_object_set_new(e, k, json_false()) != 0)
+            return SCIM_ENOMEM;
+    }
     return SCIM_OK;
 }
 
