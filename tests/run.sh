@@ -4,8 +4,10 @@
 # CI run). Parts, in order: every unit test program $BUILD/tests/test_*
 # (one test each, under a 120 s limit), the third-party vectors (one test
 # per case), the HTTP cases against a real scimd on SQLite (one per case),
-# the tests/e2e/*.sh scripts (one each), and, when PostgreSQL is
-# available, the HTTP cases again on a throwaway PostgreSQL server.
+# the tests/e2e/*.sh scripts (one each; lib*.sh and _*.sh are helpers,
+# not run) and, when PostgreSQL is available, the HTTP cases again on a
+# throwaway PostgreSQL server (only once SCIMD_PG_READY=1; SCIMD_PG=0
+# turns that part off, SCIMD_PG=1 insists on it).
 # Ends with the grand total "N passed, N failed"; exits 1 on any failure.
 set -u
 
@@ -91,6 +93,8 @@ http_cases() {
 e2e_scripts() {
     for s in tests/e2e/*.sh; do
         [ -f "$s" ] || continue
+        # lib*.sh and _*.sh are helpers the scripts source, not tests.
+        case $(basename "$s") in lib*|_*) continue ;; esac
         [ "${e2e_started:-}" ] || { section "e2e scripts"; e2e_started=1; }
         if timeout 600 sh "$s" >"$tmp/e2e.out" 2>&1; then
             echo "ok   $s"
