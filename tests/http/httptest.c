@@ -173,6 +173,41 @@ step_start(struct ht_case *c, int restart)
     return set_vars_after_start(c);
 }
 
+/*
+ * {"file": {"path": "${dir}/x.json", "content": ...}}: writes content
+ * (a string as is, any other JSON compact) after substitution, so a case
+ * can hand scimctl a file (a schema for "config extension add").
+ */
+static int
+step_file(struct ht_case *c, const json_t *step)
+{
+    json_t *f = ht_subst(c, json_object_get(step, "file"));
+    const char *path = json_string_value(json_object_get(f, "path"));
+    const json_t *content = json_object_get(f, "content");
+    char *text;
+    FILE *out;
+    int rc = -1;
+
+    if (f == NULL)
+        return -1;
+    if (path == NULL || content == NULL) {
+        json_decref(f);
+        return ht_fail(c, "file: needs \"path\" and \"content\"");
+    }
+    text = json_is_string(content) ? ht_strdup(json_string_value(content))
+        : json_dumps(content, JSON_COMPACT | JSON_ENCODE_ANY);
+    out = fopen(path, "w");
+    if (out == NULL || text == NULL || fputs(text, out) < 0)
+        ht_fail(c, "file: cannot write %s", path);
+    else
+        rc = 0;
+    if (out != NULL && fclose(out) != 0 && rc == 0)
+        rc = ht_fail(c, "file: cannot write %s", path);
+    free(text);
+    json_decref(f);
+    return rc;
+}
+
 static int
 run_step(struct ht_case *c, const json_t *step)
 {
@@ -198,6 +233,8 @@ run_step(struct ht_case *c, const json_t *step)
         return ht_step_log(c, step);
     if (json_object_get(step, "dbAbsent") != NULL)
         return ht_step_db(c, step);
+    if (json_object_get(step, "file") != NULL)
+        return step_file(c, step);
     return ht_fail(c, "unknown step kind");
 }
 
