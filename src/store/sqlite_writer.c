@@ -16,6 +16,7 @@
 #include "sqlite_db.h"
 
 #define SQ_FLUSH_MS 200
+#define SQ_ANALYZE_SECONDS 3600
 
 struct sq_job {
     int64_t tenant;
@@ -198,15 +199,33 @@ finish_jobs(struct sq_db *db, struct sq_job *jobs, int batch_rc)
     pthread_mutex_unlock(&db->lock);
 }
 
+/*
+ * Keeps the planner's statistics fresh: without them SQLite does not
+ * drive a search by email from its index. analysis_limit bounds the
+ * cost on large tables, so this takes milliseconds, not minutes.
+ */
+static void
+refresh_stats(sqlite3 *c, time_t *last)
+{
+    time_t now = time(NULL);
+
+    if (*last != 0 && now - *last < SQ_ANALYZE_SECONDS)
+        return;
+    *last = now;
+    exec(c, "PRAGMA analysis_limit=1000; ANALYZE;");
+}
+
 void *
 sq_writer_main(void *arg)
 {
     struct sq_db *db = arg;
     struct sq_job *jobs;
     struct sq_logrec *logs, *l;
+    time_t analyzed = 0;
     int stop, rc;
 
     for (;;) {
+        refresh_stats(db->wconn, &analyzed);
         pthread_mutex_lock(&db->lock);
         wait_for_work(db);
         jobs = db->jobs;
