@@ -79,7 +79,7 @@ rewrap_path_error(const struct patch_op *op)
     snprintf(e->attr, sizeof(e->attr), "Operations[%zu].path", op->idx);
 }
 
-/* ---- The message ------------------------------------------------------- */
+/* ---- The message --------------------------------------------------------- */
 
 static int
 check_schemas(struct scim_ctx *ctx, const json_t *body)
@@ -138,7 +138,7 @@ check_message(struct scim_ctx *ctx, const json_t *body, const json_t **ops)
     return SCIM_OK;
 }
 
-/* ---- One operation: its members ---------------------------------------- */
+/* ---- One operation: its members ------------------------------------------ */
 
 static int
 op_fail(const struct patch_op *op, enum scim_cause cause, const char *type,
@@ -207,7 +207,7 @@ read_op(struct patch_op *op, const json_t *jop, const json_t **path,
     return SCIM_OK;
 }
 
-/* ---- Unknown attributes and schema objects ----------------------------- */
+/* ---- Unknown attributes and schema objects ------------------------------- */
 
 /*
  * A path-less value key that names no attribute: RFC 7644 reads value
@@ -332,7 +332,7 @@ apply_bare(struct patch_op *op, const struct scim_schema *s,
     return SCIM_OK;
 }
 
-/* ---- Paths -------------------------------------------------------------- */
+/* ---- Paths --------------------------------------------------------------- */
 
 /*
  * Without a schema, "name.nestedArray[primary eq true]" is a value
@@ -499,7 +499,7 @@ apply_path(struct patch_op *op, const json_t *value)
     return rc;
 }
 
-/* ---- Path-less values --------------------------------------------------- */
+/* ---- Path-less values ---------------------------------------------------- */
 
 /*
  * A dotted or URN-qualified value key (Entra with aadOptscim062020, the
@@ -596,7 +596,7 @@ apply_pathless(struct patch_op *op, const json_t *value)
     return SCIM_OK;
 }
 
-/* ---- Entry point -------------------------------------------------------- */
+/* ---- Entry point --------------------------------------------------------- */
 
 /* An extension object that the operations left empty is no value. */
 static void

@@ -19,7 +19,11 @@
  * When the caller passes these hooks, operations on "members" become
  * calls to them instead of edits of doc["members"]. Each returns SCIM_OK
  * or an error recorded in ctx->err. Values are arrays of member objects
- * ({"value":..., "display":..., "$ref":...}) as the client sent them.
+ * ({"value":..., "display":..., "$ref":...}) as the client sent them,
+ * checked against the members definition and with null members dropped.
+ * remove's filter is the value filter of "members[...]", whose paths
+ * are relative to one member ("value eq \"u1\""); filter_match_elem()
+ * evaluates it.
  */
 struct patch_members {
     void *arg;

@@ -60,7 +60,7 @@ required_cleared(struct patch_op *op, const struct scim_attr *def,
                        "'%s' is required and cannot be cleared.", def->name);
 }
 
-/* ---- Multi-valued ------------------------------------------------------- */
+/* ---- Multi-valued -------------------------------------------------------- */
 
 /*
  * Two values are the same member when their "value" (the id) is; other
@@ -135,7 +135,7 @@ mv_replace(struct patch_op *op, json_t *box, const char *name,
     return set_key(box, canon(def, name), list);
 }
 
-/* ---- Complex and simple ------------------------------------------------- */
+/* ---- Complex and simple -------------------------------------------------- */
 
 /* Applies each sub-attribute of object value to box[name]. */
 static int
@@ -194,7 +194,7 @@ simple_set(struct patch_op *op, json_t *box, const char *name,
     return set_key(box, canon(def, name), v);
 }
 
-/* ---- Entry points ------------------------------------------------------- */
+/* ---- Entry points -------------------------------------------------------- */
 
 static int
 slot_write(struct patch_op *op, json_t *box, const char *name,

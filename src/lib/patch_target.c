@@ -28,7 +28,7 @@ has_value(const json_t *v)
     return v != NULL && !json_is_null(v);
 }
 
-/* ---- Members through the hooks ------------------------------------------ */
+/* ---- Members through the hooks ------------------------------------------- */
 
 static int
 members_remove(struct patch_op *op, const struct patch_target *t,
@@ -86,7 +86,7 @@ members_apply(struct patch_op *op, const struct patch_target *t,
     return rc;
 }
 
-/* ---- Mutability ----------------------------------------------------------- */
+/* ---- Mutability ---------------------------------------------------------- */
 
 static int
 is_guarded(const struct scim_attr *d)
@@ -271,7 +271,7 @@ apply_sub(struct patch_op *op, const struct patch_target *t,
     return rc;
 }
 
-/* ---- Value filters ----------------------------------------------------- */
+/* ---- Value filters ------------------------------------------------------- */
 
 /*
  * Sets in obj the eq terms of a filter made only of "and"-ed eq
@@ -463,7 +463,7 @@ apply_filtered(struct patch_op *op, const struct patch_target *t,
     return SCIM_OK;
 }
 
-/* ---- Primary ---------------------------------------------------------------- */
+/* ---- Primary ------------------------------------------------------------- */
 
 struct primaries {
     json_t **was;          /* values that were primary before the op */
@@ -556,7 +556,7 @@ primaries_fix(struct patch_op *op, const struct patch_target *t,
     return SCIM_OK;
 }
 
-/* ---- Entry -------------------------------------------------------------- */
+/* ---- Entry --------------------------------------------------------------- */
 
 static int
 dispatch(struct patch_op *op, const struct patch_target *t,

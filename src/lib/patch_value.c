@@ -110,7 +110,7 @@ patch_value_empty(const struct scim_attr *def, const json_t *v)
     return named;
 }
 
-/* ---- Simple values ------------------------------------------------------ */
+/* ---- Simple values ------------------------------------------------------- */
 
 /*
  * Entra's legacy job sends booleans as "True"/"False" strings; dialect
@@ -170,7 +170,7 @@ norm_simple(struct patch_op *op, const struct scim_attr *def,
     return *out != NULL ? SCIM_OK : SCIM_ENOMEM;
 }
 
-/* ---- Complex and multi-valued ------------------------------------------ */
+/* ---- Complex and multi-valued -------------------------------------------- */
 
 /*
  * A complex value: known sub-attributes checked and spelled as the

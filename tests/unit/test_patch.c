@@ -140,7 +140,7 @@ expect_err(struct fx *f, int rc, const char *type, enum scim_cause cause,
 #define GROUP "{'schemas':['urn:ietf:params:scim:schemas:core:2.0:Group']," \
               "'id':'g1','displayName':'Eng Team'"
 
-/* ---- Okta ----------------------------------------------------------------- */
+/* ---- Okta ---------------------------------------------------------------- */
 
 /* OKTA-11 / OKTA-12: deactivation and reactivation have no path. */
 static void
@@ -520,7 +520,7 @@ test_operation_errors(void **state)
                SCIM_CAUSE_INVALID_TYPE, "Operations[0].value");
 }
 
-/* ---- RFC 7644 3.5.2 ---------------------------------------------------- */
+/* ---- RFC 7644 3.5.2 ------------------------------------------------------ */
 
 static void
 test_multi_valued(void **state)
@@ -674,7 +674,7 @@ test_all_or_none(void **state)
     json_decref(body);
 }
 
-/* ---- Member hooks --------------------------------------------------------- */
+/* ---- Member hooks -------------------------------------------------------- */
 
 struct calls {
     char log[512];
@@ -763,7 +763,7 @@ test_member_hooks(void **state)
     json_decref(doc);
 }
 
-/* ---- Allocation failures ----------------------------------------------- */
+/* ---- Allocation failures ------------------------------------------------- */
 
 /*
  * Every allocation may fail, jansson's included: each run ends in
