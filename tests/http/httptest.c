@@ -69,6 +69,76 @@ has_tag(const json_t *doc, const json_t *set)
     return 0;
 }
 
+/* Keys each kind of step may carry; a typo must not silently pass. */
+static const char *const http_keys[] = {
+    "note", "req", "headers", "auth", "authHeader", "body", "raw",
+    "repeat", "status", "expect", "exact", "expectHeaders", "absent",
+    "bodyAbsent", "bodyRegex", "save", "saveHeader", NULL
+};
+static const char *const cli_keys[] = {
+    "note", "cli", "exit", "expect", "save", "stdoutRegex", "stderrRegex",
+    "saveStdout", NULL
+};
+static const char *const other_keys[] = {
+    "note", "restart", "kill", "start", "sleep_ms", "logRegex",
+    "logAbsent", "dbAbsent", NULL
+};
+static const char *const case_keys[] = {
+    "name", "note", "tags", "tenants", "config", "env", "scimdArgs",
+    "timeout", "headers", "contentType", "expectHeaders", "steps", NULL
+};
+
+/* Returns the first key of obj not in allowed, or NULL. */
+static const char *
+unknown_key(const json_t *obj, const char *const *allowed)
+{
+    const char *key;
+    json_t *item;
+    size_t i;
+
+    json_object_foreach((json_t *)obj, key, item) {
+        for (i = 0; allowed[i] != NULL; i++) {
+            if (strcmp(key, allowed[i]) == 0)
+                break;
+        }
+        if (allowed[i] == NULL)
+            return key;
+    }
+    return NULL;
+}
+
+/* Checks the case's shape before anything starts; NULL when fine. */
+static char *
+lint_case(const json_t *doc)
+{
+    const json_t *steps = json_object_get(doc, "steps");
+    const char *bad = unknown_key(doc, case_keys);
+    const json_t *st;
+    char *why = NULL;
+    size_t i;
+
+    if (!json_is_array(steps))
+        return ht_strdup("no \"steps\" array");
+    if (bad != NULL && asprintf(&why, "unknown key \"%s\"", bad) >= 0)
+        return why;
+    json_array_foreach(steps, i, st) {
+        if (json_object_get(st, "req") != NULL) {
+            bad = unknown_key(st, http_keys);
+            if (bad == NULL && json_object_get(st, "status") == NULL &&
+                asprintf(&why, "step %zu: no \"status\"", i + 1) >= 0)
+                return why;
+        } else if (json_object_get(st, "cli") != NULL) {
+            bad = unknown_key(st, cli_keys);
+        } else {
+            bad = unknown_key(st, other_keys);
+        }
+        if (bad != NULL && asprintf(&why, "step %zu: unknown key \"%s\"",
+                                    i + 1, bad) >= 0)
+            return why;
+    }
+    return NULL;
+}
+
 /* Returns why the case is skipped, or NULL to run it. */
 static const char *
 skip_reason(const json_t *doc, const struct opts *o)
@@ -498,12 +568,17 @@ run_file(const char *file, const struct opts *o)
     json_error_t err;
     json_t *doc = json_load_file(file, JSON_REJECT_DUPLICATES, &err);
     char *name = case_name(file);
+    char *lint;
     const char *why;
     enum verdict v;
 
     if (!json_is_object(doc)) {
         printf("FAIL %s: cannot load case: %s (line %d)\n", name, err.text,
                err.line);
+        v = HT_FAIL;
+    } else if ((lint = lint_case(doc)) != NULL) {
+        printf("FAIL %s: bad case file: %s\n", name, lint);
+        free(lint);
         v = HT_FAIL;
     } else if ((why = skip_reason(doc, o)) != NULL) {
         if (o->verbose)
