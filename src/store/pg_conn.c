@@ -112,6 +112,10 @@ pg_connect(const char *url, PGconn **out, struct scim_error *err)
     return SCIM_OK;
 }
 
+/* Limitation: PQreset blocks the calling worker for up to the connect
+ * timeout (10 s unless the URL says otherwise) while the server is
+ * unreachable; libpq's non-blocking PQresetStart would need a poll loop
+ * per worker for no gain, since the request cannot proceed anyway. */
 int
 pg_reset(struct pg_store *s)
 {

@@ -78,6 +78,10 @@ pg_log_insert(struct pg_store *s, const struct store_log *rec)
     return rc;
 }
 
+/* Limitation: a log-only record whose asynchronous commit has not yet
+ * reached the disk is lost if the database server crashes within
+ * wal_writer_delay; the request it describes changed nothing, and a
+ * durable commit would make every read request wait for a flush. */
 static int
 append_body(struct pg_store *s, void *arg, struct scim_error *err)
 {
