@@ -40,6 +40,8 @@ struct patch_members {
  * (readOnly and immutable attributes may only be "set" to their current
  * value), and records dialect rules that fired in ctx. Errors name the
  * operation's index and path ("Operations[1].path") in ctx->err.attr.
+ * doc must hold the resource as it is served (with "id" and "meta"), so
+ * that a value sent equal to the current one is recognised as such.
  * members may be NULL to edit doc["members"] directly.
  * rt may be NULL: the document is then edited without a schema (types
  * read from the JSON, no mutability or type checks), which only the

@@ -132,6 +132,19 @@ check_mutability(struct patch_op *op, const json_t *box, const char *name,
     return mutability_error(op, g);
 }
 
+/*
+ * A value that does not even fit a readOnly attribute cannot equal its
+ * current value either: the fault to report is the mutability.
+ */
+static int
+readonly_first(struct patch_op *op, const struct scim_attr *g, int rc)
+{
+    if (rc != SCIM_EINVAL || g->mutability != SCIM_MUT_READONLY)
+        return rc;
+    scim_error_clear(&op->ctx->err);
+    return mutability_error(op, g);
+}
+
 static int apply_slot(struct patch_op *op, json_t *box, const char *name,
                       const struct scim_attr *def, const json_t *value);
 
@@ -150,6 +163,8 @@ guarded_slot(struct patch_op *op, json_t *box, const char *name,
     rc = apply_slot(op, box, name, def, value);
     if (rc == SCIM_OK)
         rc = check_mutability(op, box, name, def, before);
+    else
+        rc = readonly_first(op, def, rc);
     json_decref(before);
     return rc;
 }
@@ -437,6 +452,8 @@ filtered_remove(struct patch_op *op, const struct patch_target *t,
  * Limitation: filter_match_elem() has no way to report a failed
  * allocation while it case-folds strings, so under memory exhaustion a
  * value filter may select fewer values instead of failing the request.
+ * Limitation: a value filter on a single-valued complex attribute
+ * ("name[givenName eq \"B\"]") selects nothing; no client sends one.
  */
 static int
 apply_filtered(struct patch_op *op, const struct patch_target *t,
@@ -592,6 +609,8 @@ patch_target_apply(struct patch_op *op, const struct patch_target *t,
         rc = dispatch(op, t, value);
     if (rc == SCIM_OK && g != NULL)
         rc = check_mutability(op, t->box, t->name, g, before);
+    else if (g != NULL)
+        rc = readonly_first(op, g, rc);
     if (rc == SCIM_OK)
         rc = primaries_fix(op, t, &prim);
     primaries_drop(&prim);

@@ -674,6 +674,61 @@ test_all_or_none(void **state)
     json_decref(body);
 }
 
+/* Smaller rules: schemas, filter_create limits, types, hook errors. */
+static void
+test_misc_rules(void **state)
+{
+    struct fx *f = *state;
+
+    /* "schemas" is the server's: add ignored and noted, remove refused */
+    assert_int_equal(run(f, "User", USER "}", "[{'op':'add','path':"
+                         "'schemas','value':['urn:x']}]"), SCIM_OK);
+    expect_doc(f, USER "}");
+    expect_err(f, run(f, "User", USER "}", "[{'op':'remove','path':"
+                      "'schemas'}]"), "invalidValue",
+               SCIM_CAUSE_INVALID_VALUE, "Operations[0].path");
+    /* filter_create needs eq terms joined by "and" */
+    expect_err(f, run(f, "User", USER "}", "[{'op':'add','path':"
+                      "'addresses[type eq `work` or type eq `home`]."
+                      "formatted','value':'F'}]"), "noTarget",
+               SCIM_CAUSE_NO_TARGET, "Operations[0].path");
+    assert_int_equal(run(f, "User", USER "}", "[{'op':'add','path':"
+                         "'addresses[type eq `work` and primary eq true]."
+                         "locality','value':'L'}]"), SCIM_OK);
+    expect_doc(f, USER ",'addresses':[{'type':'work','primary':true,"
+               "'locality':'L'}]}");
+    /* add through a filter without sub-attribute, nothing selected */
+    assert_int_equal(run(f, "User", USER "}", "[{'op':'add','path':"
+                         "'emails[type eq `work`]','value':{'display':"
+                         "'W'}}]"), SCIM_OK);
+    expect_doc(f, USER "}");
+    /* a bare schema URN takes an object of that schema's attributes */
+    expect_err(f, run(f, "User", USER "}", "[{'op':'add','path':'" ENT
+                      "','value':'x'}]"), "invalidPath",
+               SCIM_CAUSE_INVALID_PATH, "Operations[0].path");
+    expect_err(f, run(f, "User", USER "}", "[{'op':'add','path':'" ENT
+                      "','value':{'shoeSize':1}}]"), "invalidPath",
+               SCIM_CAUSE_INVALID_PATH, "Operations[0].path");
+    /* unknown path-less key: ignored and noted under the default */
+    assert_int_equal(run(f, "User", USER "}", "[{'op':'add','value':"
+                         "{'shoeSize':1,'title':'T'}}]"), SCIM_OK);
+    expect_doc(f, USER ",'title':'T'}");
+    assert_string_equal(json_string_value(json_array_get(f->ctx.ignored,
+                                                         0)), "shoeSize");
+    /* types inside complex values, booleans, dateTime */
+    expect_err(f, run(f, "User", USER "}", "[{'op':'add','path':'emails',"
+                      "'value':[{'value':'a@x','primary':'yes'}]}]"),
+               "invalidValue", SCIM_CAUSE_INVALID_TYPE,
+               "Operations[0].value");
+    assert_int_equal(run(f, "User", USER "}", "[{'op':'add','path':'emails',"
+                         "'value':[{'value':'a@x','Primary':'TRUE'}]}]"),
+                     SCIM_OK);
+    expect_doc(f, USER ",'emails':[{'value':'a@x','primary':true}]}");
+    expect_err(f, run(f, "Group", GROUP "}", "[{'op':'replace','path':"
+                      "'meta.lastModified','value':'yesterday'}]"),
+               "mutability", SCIM_CAUSE_MUTABILITY, "Operations[0].path");
+}
+
 /* ---- Member hooks -------------------------------------------------------- */
 
 struct calls {
@@ -763,6 +818,33 @@ test_member_hooks(void **state)
     json_decref(doc);
 }
 
+static int
+h_fail(void *arg, struct scim_ctx *ctx, const json_t *values)
+{
+    (void)arg;
+    (void)values;
+    return scim_failf(&ctx->err, 400, SCIM_CAUSE_INVALID_VALUE,
+                      "invalidValue", "members", "unknown member u7");
+}
+
+/* A hook's error is the request's error. */
+static void
+test_member_hook_error(void **state)
+{
+    struct fx *f = *state;
+    struct patch_members m = { NULL, h_fail, h_remove, h_fail };
+    json_t *body = J("{" MSG ",'Operations':[{'op':'add','path':'members',"
+                     "'value':[{'value':'u7'}]}]}");
+    json_t *doc = J(GROUP "}");
+
+    expect_err(f, patch_apply(&f->ctx, registry_rtype(f->reg, "Group"),
+                              doc, body, &m), "invalidValue",
+               SCIM_CAUSE_INVALID_VALUE, "members");
+    assert_string_equal(f->ctx.err.detail, "unknown member u7");
+    json_decref(body);
+    json_decref(doc);
+}
+
 /* ---- Allocation failures ------------------------------------------------- */
 
 /*
@@ -845,7 +927,9 @@ main(void)
         T(test_primary),
         T(test_mutability),
         T(test_all_or_none),
+        T(test_misc_rules),
         T(test_member_hooks),
+        T(test_member_hook_error),
         T(test_patch_enomem),
     };
 
