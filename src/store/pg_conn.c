@@ -79,14 +79,32 @@ quiet(void *arg, const char *message)
     (void)message;
 }
 
+/*
+ * Per-session settings. A scimd process that stalls or loses its network
+ * inside a transaction would keep its row locks until TCP gave up (hours
+ * by default) and block every other process writing those rows; our
+ * transactions never idle between statements, so the server may end
+ * one that does after a minute. Best effort: a server that lacks the
+ * setting still works.
+ */
+static void
+session_setup(PGconn *c)
+{
+    PQclear(PQexec(c, "SET idle_in_transaction_session_timeout = 60000"));
+}
+
 int
 pg_connect(const char *url, PGconn **out, struct scim_error *err)
 {
-    /* The URL's own connect_timeout, if any, overrides ours: later
-     * keywords win and dbname expands in place. */
-    const char *const keys[] = { "connect_timeout", "dbname",
-                                 "fallback_application_name", NULL };
-    const char *const vals[] = { "10", url, "scimd", NULL };
+    /* The URL's own settings, if any, override ours: later keywords
+     * win and dbname expands in place. Keepalives notice a dead server
+     * within about a minute instead of the system's two hours. */
+    const char *const keys[] = { "connect_timeout", "keepalives_idle",
+                                 "keepalives_interval", "keepalives_count",
+                                 "dbname", "fallback_application_name",
+                                 NULL };
+    const char *const vals[] = { "10", "30", "10", "3", url, "scimd",
+                                 NULL };
     char msg[512];
     PGconn *c;
 
@@ -108,6 +126,7 @@ pg_connect(const char *url, PGconn **out, struct scim_error *err)
         return SCIM_ESTORE;
     }
     PQsetNoticeProcessor(c, quiet, NULL);
+    session_setup(c);
     *out = c;
     return SCIM_OK;
 }
@@ -123,7 +142,10 @@ pg_reset(struct pg_store *s)
     s->nprepared = 0;
     s->broken = 0;
     PQreset(s->pq);
-    return PQstatus(s->pq) == CONNECTION_OK ? SCIM_OK : PG_ELOST;
+    if (PQstatus(s->pq) != CONNECTION_OK)
+        return PG_ELOST;
+    session_setup(s->pq);
+    return SCIM_OK;
 }
 
 static int
