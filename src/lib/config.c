@@ -95,6 +95,7 @@ config_default(struct scim_config *cfg)
     cfg->store_passwords = 0;
     cfg->retention_days = 30;
     cfg->max_results = 1000;
+    cfg->rate_limit = 0;
     for (i = 0; i < NELEM(default_required); i++) {
         if (required_add(cfg, default_required[i]) != SCIM_OK) {
             config_free(cfg);
@@ -237,6 +238,8 @@ read_key(const char *k, const json_t *v, struct scim_config *cfg,
         return read_int(v, k, 1, 3650, &cfg->retention_days, err);
     if (strcmp(k, "max_results") == 0)
         return read_int(v, k, 1, 100000, &cfg->max_results, err);
+    if (strcmp(k, "rate_limit") == 0)
+        return read_int(v, k, 0, 1000000, &cfg->rate_limit, err);
     if (strcmp(k, "extensions") == 0)
         return read_extensions(v, cfg, err);
     return scim_failf(err, 400, SCIM_CAUSE_INVALID_VALUE, "invalidValue", k,
@@ -314,6 +317,8 @@ config_to_json(const struct scim_config *cfg)
                                json_integer(cfg->retention_days))
         || json_object_set_new(j, "max_results",
                                json_integer(cfg->max_results))
+        || json_object_set_new(j, "rate_limit",
+                               json_integer(cfg->rate_limit))
         || json_object_set_new(j, "extensions",
                                cfg->extensions != NULL
                                ? json_deep_copy(cfg->extensions)

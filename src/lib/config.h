@@ -43,6 +43,7 @@ struct scim_config {
     int store_passwords;   /* keep argon2id hashes instead of dropping */
     int retention_days;    /* SCIM log retention */
     int max_results;       /* largest page and filter result served */
+    int rate_limit;        /* requests per second per process; 0: none */
     json_t *extensions;    /* array of {"schema":{...},"resourceType":..,
                               "required":bool} definitions */
 };

@@ -174,11 +174,13 @@ main(int argc, char **argv)
     log_info("main", "scimd %s serving http://%s:%u%s/ on %s (%s)",
              SCIMD_VERSION, server_opts.listen_host, bound_port(d),
              SCIM_BASE, server_opts.db, store_backend(master));
+    maintain_start(master);
     while (!stopping)
         pause();
 
     log_info("main", "stopping");
     MHD_stop_daemon(d);
+    maintain_stop();
     http_close_handles();
     tenants_shutdown();
     store_close(master);

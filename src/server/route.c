@@ -150,6 +150,13 @@ route_request(struct req *r)
 
     if (auth_request(r) != 0)
         return;
+    if (!ratelimit_take(r->tenant)) {
+        respond_fail(r, 429, SCIM_CAUSE_RATE_LIMITED, NULL, NULL,
+                     "Too many requests for this tenant (limit %d per "
+                     "second); retry after the Retry-After delay.",
+                     r->tenant->cfg.rate_limit);
+        return;
+    }
     if (r->too_large) {
         respond_fail(r, 413, SCIM_CAUSE_TOO_LARGE, "tooLarge", NULL,
                      "The request body is larger than %d bytes.",

@@ -8,6 +8,7 @@
 #ifndef SCIMD_SERVER_SERVER_H
 #define SCIMD_SERVER_SERVER_H
 
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -38,6 +39,9 @@ struct tenant {
     struct scim_config cfg;
     struct scim_registry *reg;
     int refs;               /* guarded by the tenant cache lock */
+    pthread_mutex_t rl_lock;    /* guards the rate-limit bucket */
+    double rl_tokens;
+    double rl_last;
 };
 
 struct req {
@@ -77,6 +81,13 @@ int tenants_get(struct store *s, int64_t id, int64_t version,
                 struct tenant **out);
 void tenants_put(struct tenant *t);
 void tenants_shutdown(void);
+
+/* ---- ratelimit.c: nonzero when the request may proceed ------------- */
+int ratelimit_take(struct tenant *t);
+
+/* ---- maintain.c: background pruning of the SCIM log ----------------- */
+void maintain_start(struct store *master);
+void maintain_stop(void);
 
 /* ---- auth.c ---------------------------------------------------------- */
 /* Authenticates req; on failure sets a 401 answer and returns nonzero. */

@@ -24,6 +24,7 @@ tenant_free(struct tenant *t)
         return;
     config_free(&t->cfg);
     registry_free(t->reg);
+    pthread_mutex_destroy(&t->rl_lock);
     free(t->name);
     free(t);
 }
@@ -40,6 +41,7 @@ tenant_load(struct store *s, int64_t id)
         free(t);
         return NULL;
     }
+    pthread_mutex_init(&t->rl_lock, NULL);
     t->id = row.id;
     t->name = row.name;
     t->config_version = row.config_version;

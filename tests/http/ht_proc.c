@@ -194,8 +194,8 @@ ht_setup_tenants(struct ht_case *c)
     size_t i;
     int rc = 0;
 
-    if (tenants == NULL)
-        return add_tenant(c, "acme", "token");
+    if (tenants == NULL && (rc = add_tenant(c, "acme", "token")) != 0)
+        return rc;
     json_array_foreach(tenants, i, t) {
         rc = add_tenant(c, json_string_value(json_object_get(t, "name")),
                         json_string_value(json_object_get(t, "var")));
