@@ -80,9 +80,23 @@ vectors() {
     tally "$tmp/vec.out" "$status"
 }
 
+# The runner checks its own matcher first: a broken harness must not
+# let every case pass.
+http_selftest() {
+    if "$BUILD/scim-httptest" --self-test >"$tmp/self.out" 2>&1; then
+        echo "ok   scim-httptest --self-test"
+        count 1 0
+    else
+        echo "FAIL scim-httptest --self-test"
+        sed 's/^/    /' "$tmp/self.out"
+        count 0 1
+    fi
+}
+
 http_cases() {
     section "http cases ($1)"
     backend=$1
+    [ "$backend" = sqlite ] && http_selftest
     "$BUILD/scim-httptest" --bin "$BUILD" --backend "$backend" \
         tests/http/*.case >"$tmp/http.out" 2>&1
     status=$?

@@ -2,6 +2,7 @@
 /*
  * scim-httptest [--bin DIR] [--tag T] [--skip-tag T] [--backend B]
  *               [--timeout S] [--keep] [-v] CASE...
+ * scim-httptest --self-test
  * Runs declarative HTTP case files (tests/http/README.md) against a real
  * scimd. Each case runs in its own process group with its own temp dir,
  * database and scimd, under a wall-clock limit, so a hang or a crash
@@ -34,6 +35,7 @@ struct opts {
     int timeout;
     int verbose;
     int keep;
+    int self_test;
 };
 
 enum verdict {
@@ -599,7 +601,8 @@ usage(void)
     fprintf(stderr,
             "usage: scim-httptest [--bin DIR] [--tag T] [--skip-tag T]\n"
             "                     [--backend sqlite|postgres] [--timeout S]"
-            "\n                     [--keep] [-v] CASE...\n");
+            "\n                     [--keep] [-v] CASE...\n"
+            "       scim-httptest --self-test\n");
     exit(2);
 }
 
@@ -614,6 +617,7 @@ parse_opts(int argc, char **argv, struct opts *o)
         { "timeout", required_argument, NULL, 'T' },
         { "keep", no_argument, NULL, 'k' },
         { "verbose", no_argument, NULL, 'v' },
+        { "self-test", no_argument, NULL, 'S' },
         { NULL, 0, NULL, 0 },
     };
     int ch;
@@ -634,10 +638,11 @@ parse_opts(int argc, char **argv, struct opts *o)
         case 'T': o->timeout = (int)strtol(optarg, NULL, 10); break;
         case 'k': o->keep = 1; break;
         case 'v': o->verbose = 1; break;
+        case 'S': o->self_test = 1; break;
         default: usage();
         }
     }
-    if (optind >= argc || o->timeout <= 0)
+    if ((optind >= argc && !o->self_test) || o->timeout <= 0)
         usage();
 }
 
@@ -664,14 +669,20 @@ main(int argc, char **argv)
 {
     struct opts o = { .bin = "build", .timeout = HT_CASE_TIMEOUT };
     int counts[3] = { 0, 0, 0 };
+    int rc;
     int i;
 
     o.tags = json_array();
     o.skip_tags = json_array();
     parse_opts(argc, argv, &o);
+    if (o.self_test) {
+        rc = ht_self_test();
+        goto out;
+    }
     if (check_bins(o.bin) != 0) {
         printf("0 passed, %d failed\n", argc - optind);
-        return 1;
+        rc = 1;
+        goto out;
     }
     signal(SIGPIPE, SIG_IGN);
     curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -683,7 +694,10 @@ main(int argc, char **argv)
     if (counts[HT_SKIP] > 0)
         printf("(%d skipped)\n", counts[HT_SKIP]);
     printf("%d passed, %d failed\n", counts[HT_PASS], counts[HT_FAIL]);
+    rc = counts[HT_FAIL] > 0 ? 1 : 0;
+
+out:
     json_decref(o.tags);
     json_decref(o.skip_tags);
-    return counts[HT_FAIL] > 0 ? 1 : 0;
+    return rc;
 }

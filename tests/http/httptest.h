@@ -133,6 +133,10 @@ int ht_step_cli(struct ht_case *c, const json_t *step);
 int ht_step_log(struct ht_case *c, const json_t *step);
 int ht_step_db(struct ht_case *c, const json_t *step);
 
+/* Runs the runner's own table-driven checks (ht_selftest.c); prints
+ * "N passed, N failed" and returns the exit status. */
+int ht_self_test(void);
+
 /* One HTTP request step (ht_http.c); returns 0 or -1. */
 int ht_step_http(struct ht_case *c, const json_t *step);
 void ht_http_cleanup(struct ht_case *c);
