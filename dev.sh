@@ -16,6 +16,7 @@ serve)
     ;;
 test)
     make -s -j"$JOBS"
+    sh scripts/checksrc.sh
     BUILD=build sh tests/run.sh
     make -s -j"$JOBS" SAN=1
     BUILD=build/san SCIMD_SAN=1 sh tests/run.sh

@@ -33,7 +33,7 @@ scim_fold(const char *s, size_t len)
         return NULL;
     /* utf8proc allocates with malloc; the core hands out scim_malloc. */
     out = scim_strndup((const char *)tmp, (size_t)n);
-    free(tmp);
+    free(tmp);      /* checksrc: allow (utf8proc's buffer) */
     return out;
 }
 
