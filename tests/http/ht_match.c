@@ -118,8 +118,9 @@ ht_show(struct ht_case *c, const char *label, const char *text, size_t len)
             ht_buf_add(&c->report, "      ", 6);
     }
     if (n < len)
-        ht_buf_printf(&c->report, "... (%zu more bytes)", len - n);
-    ht_buf_add(&c->report, "\n", 1);
+        ht_buf_printf(&c->report, "... (%zu more bytes)\n", len - n);
+    else if (n == 0 || text[n - 1] != '\n')
+        ht_buf_add(&c->report, n == 0 ? "(empty)\n" : "\n", n == 0 ? 8 : 1);
 }
 
 void
