@@ -150,7 +150,11 @@ handle_discovery(struct req *r, const char *what, const char *arg)
                      "/%s is read-only; only GET is allowed.", what);
         return;
     }
-    if (strcmp(what, "ServiceProviderConfig") == 0)
+    if (strcmp(what, "ServiceProviderConfig") == 0 && arg != NULL)
+        respond_fail(r, 404, SCIM_CAUSE_NOT_FOUND, NULL, NULL,
+                     "/ServiceProviderConfig is a single resource; "
+                     "'%s' below it does not exist.", arg);
+    else if (strcmp(what, "ServiceProviderConfig") == 0)
         respond_json(r, 200, spc(r));
     else if (strcmp(what, "ResourceTypes") == 0)
         resource_types(r, arg);
