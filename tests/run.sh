@@ -30,15 +30,16 @@ trap 'exit 130' INT TERM
 count() { passed=$((passed + $1)); failed=$((failed + $2)); }
 section() { printf '\n== %s\n' "$1"; }
 
-# Adds the "N passed, N failed" lines of a part's output; a part that
+# Adds the last "N passed, N failed" line of a part's output; a part that
 # failed without reporting a failure (a crash, a usage error) counts one.
 tally() {
     out=$1
     status=$2
-    p=$(sed -n 's/^\([0-9][0-9]*\) passed, \([0-9][0-9]*\) failed.*/\1/p' \
-        "$out" | awk '{s += $1} END {print s + 0}')
-    f=$(sed -n 's/^\([0-9][0-9]*\) passed, \([0-9][0-9]*\) failed.*/\2/p' \
-        "$out" | awk '{s += $1} END {print s + 0}')
+    line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$out" | tail -1)
+    p=$(echo "$line" | sed -n 's/^\([0-9]*\) passed.*/\1/p')
+    f=$(echo "$line" | sed -n 's/^[0-9]* passed, \([0-9]*\) failed.*/\1/p')
+    p=${p:-0}
+    f=${f:-0}
     [ "$status" -ne 0 ] && [ "$f" -eq 0 ] && f=1
     count "$p" "$f"
 }
@@ -74,10 +75,12 @@ vectors() {
         count 0 1
         return
     fi
-    timeout 600 "$BUILD/scim-vectors" "$vdir"/*.json >"$tmp/vec.out" 2>&1
-    status=$?
-    cat "$tmp/vec.out"
-    tally "$tmp/vec.out" "$status"
+    for v in "$vdir"/*.json; do
+        timeout 600 "$BUILD/scim-vectors" "$v" >"$tmp/vec.out" 2>&1
+        status=$?
+        cat "$tmp/vec.out"
+        tally "$tmp/vec.out" "$status"
+    done
 }
 
 # The runner checks its own matcher first: a broken harness must not
