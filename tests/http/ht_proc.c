@@ -531,8 +531,7 @@ list_get(const json_t *v, size_t i)
 }
 
 static int
-check_cli_output(struct ht_case *c, const json_t *step, struct ht_buf *out,
-                 struct ht_buf *err)
+check_cli_output(struct ht_case *c, const json_t *step, struct ht_buf *out)
 {
     const json_t *exp = json_object_get(step, "expect");
     const json_t *save = json_object_get(step, "save");
@@ -570,7 +569,6 @@ check_cli_output(struct ht_case *c, const json_t *step, struct ht_buf *out,
     rc = 0;
 
 out:
-    (void)err;
     json_decref(doc);
     json_decref(copy);
     ht_buf_free(&why);
@@ -624,7 +622,7 @@ ht_step_cli(struct ht_case *c, const json_t *step)
                                 out.data, "scimctl stdout", 0) == 0 &&
                check_regex_list(c, json_object_get(step, "stderrRegex"),
                                 err.data, "scimctl stderr", 0) == 0 &&
-               check_cli_output(c, step, &out, &err) == 0) {
+               check_cli_output(c, step, &out) == 0) {
         trim(&out);
         if (keep != NULL)
             ht_var_set(c, keep, out.data);
