@@ -83,7 +83,7 @@ static const char *const cli_keys[] = {
 };
 static const char *const other_keys[] = {
     "note", "restart", "kill", "start", "sleep_ms", "logRegex",
-    "logAbsent", "dbAbsent", NULL
+    "logAbsent", "dbAbsent", "file", NULL
 };
 static const char *const case_keys[] = {
     "name", "note", "tags", "tenants", "config", "env", "scimdArgs",
