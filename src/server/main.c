@@ -131,6 +131,21 @@ start_daemon(void)
         MHD_OPTION_END);
 }
 
+/*
+ * The database as the log may show it: a PostgreSQL URL loses its
+ * user-info part, which may hold a password.
+ */
+static const char *
+db_for_log(char *buf, size_t size)
+{
+    const char *db = server_opts.db, *scheme = strstr(db, "://"), *at;
+
+    if (scheme == NULL || (at = strchr(scheme + 3, '@')) == NULL)
+        return db;
+    snprintf(buf, size, "%.*s***%s", (int)(scheme + 3 - db), db, at);
+    return buf;
+}
+
 /* The port really bound: --listen HOST:0 lets the kernel choose. */
 static unsigned
 bound_port(struct MHD_Daemon *d)
@@ -147,6 +162,7 @@ main(int argc, char **argv)
     struct scim_error err = { 0 };
     struct MHD_Daemon *d;
     struct sigaction sa;
+    char dbshown[512];
 
     parse_args(argc, argv);
     log_init(server_opts.verbose);
@@ -173,7 +189,8 @@ main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
     log_info("main", "scimd %s serving http://%s:%u%s/ on %s (%s)",
              SCIMD_VERSION, server_opts.listen_host, bound_port(d),
-             SCIM_BASE, server_opts.db, store_backend(master));
+             SCIM_BASE, db_for_log(dbshown, sizeof(dbshown)),
+             store_backend(master));
     maintain_start(master);
     while (!stopping)
         pause();

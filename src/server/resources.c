@@ -8,9 +8,13 @@
  * recomputed, so concurrent PATCHes lose no update. A refused request
  * changes nothing.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#include <sodium.h>
 
 #include "members.h"
 #include "patch.h"
@@ -19,7 +23,7 @@
 #include "resource.h"
 #include "server.h"
 
-#define WRITE_ATTEMPTS 8
+#define WRITE_ATTEMPTS 16
 
 static int
 answer_doc(struct req *r, const struct scim_rtype *rt, const char *id,
@@ -204,6 +208,25 @@ do_delete(struct req *r, const struct scim_rtype *rt, const char *id)
 }
 
 /*
+ * Whether a PATCH left the document as it was apart from meta: then it
+ * changed only a group's members, which are set operations that
+ * commute, so the write need not wait for the version it read.
+ */
+static int
+doc_unchanged(const json_t *old, const json_t *now)
+{
+    json_t *a = json_copy((json_t *)old), *b = json_copy((json_t *)now);
+    int same;
+
+    json_object_del(a, "meta");
+    json_object_del(b, "meta");
+    same = a != NULL && b != NULL && json_equal(a, b);
+    json_decref(a);
+    json_decref(b);
+    return same;
+}
+
+/*
  * One attempt at a PUT or PATCH. Returns SCIM_ERETRY when another
  * writer changed the resource in between; the caller tries again.
  */
@@ -260,7 +283,8 @@ write_once(struct req *r, const struct scim_rtype *rt, const char *id,
         goto out;
     }
     record_change(&ch[n], STORE_UPDATE, rt, id, &p, &r->ctx);
-    ch[n++].version = res.version;
+    ch[n++].version = is_patch && acc.n > 0 && doc_unchanged(old, p.doc)
+                          ? -1 : res.version;
     for (i = 0; i < acc.n; i++)
         ch[n++] = acc.ch[i];
     if (answer_doc(r, rt, id, p.text, NULL,
@@ -283,23 +307,60 @@ out:
     return rc;
 }
 
+/*
+ * Writers of one resource in this process take turns: read, compute and
+ * commit happen under a lock chosen by the resource id, so optimistic
+ * version checks only ever race against other processes.
+ */
+#define WRITE_STRIPES 256
+static pthread_mutex_t stripes[WRITE_STRIPES];
+static pthread_once_t stripes_once = PTHREAD_ONCE_INIT;
+
+static void
+stripes_init(void)
+{
+    int i;
+
+    for (i = 0; i < WRITE_STRIPES; i++)
+        pthread_mutex_init(&stripes[i], NULL);
+}
+
+static pthread_mutex_t *
+stripe_of(const char *id)
+{
+    unsigned h = 5381;
+
+    pthread_once(&stripes_once, stripes_init);
+    while (*id != '\0')
+        h = h * 33 + (unsigned char)*id++;
+    return &stripes[h % WRITE_STRIPES];
+}
+
 static void
 do_write(struct req *r, const struct scim_rtype *rt, const char *id,
          int is_patch)
 {
     json_t *body = req_json(r);
+    pthread_mutex_t *lock;
     int attempt, rc = SCIM_ERETRY;
 
     if (body == NULL)
         return;
     if (!is_patch)
         exchange_subject(r, body);
+    lock = stripe_of(id);
+    pthread_mutex_lock(lock);
     for (attempt = 0; attempt < WRITE_ATTEMPTS && rc == SCIM_ERETRY;
          attempt++) {
+        /* Back off with jitter so that racing writers spread out. */
+        if (attempt > 0)
+            usleep((useconds_t)(randombytes_uniform(1000) + 1) *
+                   (useconds_t)(attempt < 6 ? attempt : 6));
         scim_ctx_clear(&r->ctx);
         scim_ctx_init(&r->ctx, &r->tenant->cfg, r->tenant->reg);
         rc = write_once(r, rt, id, body, is_patch);
     }
+    pthread_mutex_unlock(lock);
     if (rc == SCIM_ERETRY)
         respond_fail(r, 409, SCIM_CAUSE_INTERNAL, NULL, NULL,
                      "The resource kept changing while this request was "

@@ -152,7 +152,8 @@ do_update(struct pg_store *s, int64_t tenant, const struct store_change *ch)
         " display_key = $3, active = $4, doc = $5, fdoc = $6::jsonb,"
         " version = version + 1, modified = " PG_NOW_MS ","
         " pw_hash = CASE WHEN $7::boolean THEN pw_hash ELSE $8 END"
-        " WHERE tenant_id = $9 AND id = $10 AND version = $11"
+        " WHERE tenant_id = $9 AND id = $10"
+        " AND ($11::bigint < 0 OR version = $11::bigint)"
         " RETURNING seq" };
     struct pg_params p = { 0 };
     int64_t seq = 0;

@@ -145,7 +145,8 @@ do_update(sqlite3 *c, int64_t tenant, const struct store_change *ch,
         " version = version + 1,"
         " modified = strftime('%Y-%m-%dT%H:%M:%fZ'),"
         " pw_hash = CASE WHEN ? THEN pw_hash ELSE ? END"
-        " WHERE tenant_id = ? AND id = ? AND version = ?");
+        " WHERE tenant_id = ?10 AND id = ?11"
+        " AND (?12 < 0 OR version = ?12)");
     int64_t seq;
     int rc;
 
@@ -154,9 +155,9 @@ do_update(sqlite3 *c, int64_t tenant, const struct store_change *ch,
     bind_keys(st, 1, ch);
     sqlite3_bind_int(st, 7, ch->keep_pw);
     sq_bind_text(st, 8, ch->pw_hash);
-    sqlite3_bind_int64(st, 9, tenant);
-    sq_bind_text(st, 10, ch->id);
-    sqlite3_bind_int64(st, 11, ch->version);
+    sqlite3_bind_int64(st, 10, tenant);
+    sq_bind_text(st, 11, ch->id);
+    sqlite3_bind_int64(st, 12, ch->version);
     rc = sqlite3_step(st);
     sqlite3_reset(st);
     if (rc == SQLITE_CONSTRAINT)

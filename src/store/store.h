@@ -67,7 +67,10 @@ struct store_change {
     enum store_change_kind kind;
     const char *rtype;
     const char *id;             /* resource (group for members ops) */
-    int64_t version;            /* UPDATE: expected current version */
+    int64_t version;            /* UPDATE: expected current version, or
+                                   -1 to update whatever the version
+                                   (changes that commute, such as a
+                                   group's membership-only PATCH) */
     const char *doc;            /* INSERT/UPDATE: JSON text */
     const char *fdoc;           /* INSERT/UPDATE: folded JSON text */
     const char *pw_hash;        /* INSERT/UPDATE: argon2id or NULL */

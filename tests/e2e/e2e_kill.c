@@ -21,63 +21,7 @@
 #include <curl/curl.h>
 #include <jansson.h>
 
-struct reply {
-    char body[8192];
-    size_t len;
-    char rid[64];
-};
-
-static size_t
-on_body(char *p, size_t size, size_t n, void *arg)
-{
-    struct reply *r = arg;
-    size_t k = size * n;
-
-    if (r->len + k < sizeof(r->body)) {
-        memcpy(r->body + r->len, p, k);
-        r->len += k;
-        r->body[r->len] = '\0';
-    }
-    return k;
-}
-
-static size_t
-on_header(char *p, size_t size, size_t n, void *arg)
-{
-    struct reply *r = arg;
-    size_t k = size * n;
-
-    if (k > 14 && strncasecmp(p, "X-Request-Id: ", 14) == 0)
-        snprintf(r->rid, sizeof(r->rid), "%.*s", (int)(k - 16), p + 14);
-    return k;
-}
-
-static long
-request(CURL *c, const char *method, const char *url, const char *auth,
-        const char *body, struct reply *r)
-{
-    struct curl_slist *h = NULL;
-    long status = 0;
-
-    memset(r, 0, sizeof(*r));
-    h = curl_slist_append(h, auth);
-    h = curl_slist_append(h, "Content-Type: application/scim+json");
-    curl_easy_reset(c);
-    curl_easy_setopt(c, CURLOPT_URL, url);
-    curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
-    curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, r);
-    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
-    curl_easy_setopt(c, CURLOPT_HEADERDATA, r);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT, 10L);
-    if (body != NULL)
-        curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
-    if (curl_easy_perform(c) == CURLE_OK)
-        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-    curl_slist_free_all(h);
-    return status;
-}
+#include "e2e_http.h"
 
 static void
 writer(const char *base, const char *auth, const char *out, int w,
@@ -98,7 +42,7 @@ writer(const char *base, const char *auth, const char *out, int w,
                  "com\",\"name\":{\"givenName\":\"K\",\"familyName\":\"W%d"
                  "\"},\"emails\":[{\"value\":\"k%d-%ld@example.com\"}]}",
                  w, i, w, w, i);
-        st = request(c, "POST", url, auth, body, &r);
+        st = e2e_request(c, "POST", url, auth, body, &r);
         if (st == 0)
             break;              /* the server is gone */
         if (st != 201)
@@ -163,7 +107,7 @@ do_check(const char *base, const char *auth, const char *in,
     while (fscanf(f, "%63s %63s %127s", rid, id, name) == 3) {
         n++;
         snprintf(url, sizeof(url), "%s/Users/%s", base, id);
-        j = request(c, "GET", url, auth, NULL, &r) == 200
+        j = e2e_request(c, "GET", url, auth, NULL, &r) == 200
                 ? json_loads(r.body, 0, NULL) : NULL;
         if (j == NULL || strcmp(json_string_value(json_object_get(
                                     j, "userName")), name) != 0) {
