@@ -70,12 +70,58 @@ rtype_json(struct req *r, const struct scim_rtype *rt)
                      "meta", meta_of(r, "ResourceType", path));
 }
 
+/* The definition of a inside list ("attributes" or "subAttributes"). */
+static json_t *
+attr_json(const json_t *list, const struct scim_attr *a)
+{
+    const char *name;
+    size_t i;
+    json_t *e;
+
+    json_array_foreach(list, i, e) {
+        name = json_string_value(json_object_get(e, "name"));
+        if (name != NULL && strcasecmp(name, a->name) == 0)
+            return e;
+    }
+    return NULL;
+}
+
+/*
+ * The tenant's required set (User paths such as "name.givenName") is
+ * part of what a client must send, so the schema it reads says so: each
+ * such attribute, and the parent of a required sub-attribute, shows
+ * "required": true.
+ */
+static void
+mark_required(struct req *r, const struct scim_schema *s, json_t *j)
+{
+    const struct scim_config *c = &r->tenant->cfg;
+    const struct scim_rtype *rt = registry_rtype(r->tenant->reg, "User");
+    struct scim_attr_ref ref;
+    json_t *top;
+    size_t i;
+
+    for (i = 0; rt != NULL && i < c->nrequired; i++) {
+        if (rtype_resolve(rt, c->required[i], strlen(c->required[i]),
+                          &ref) != SCIM_OK
+            || ref.schema != s || ref.attr == NULL)
+            continue;
+        top = attr_json(json_object_get(j, "attributes"), ref.attr);
+        json_object_set_new(top, "required", json_true());
+        if (ref.sub != NULL)
+            json_object_set_new(attr_json(json_object_get(top,
+                                "subAttributes"), ref.sub), "required",
+                                json_true());
+    }
+}
+
 static json_t *
 schema_json(struct req *r, const struct scim_schema *s)
 {
     json_t *j = json_deep_copy(s->json);
     char path[512];
 
+    mark_required(r, s, j);
     snprintf(path, sizeof(path), "Schemas/%s", s->id);
     json_object_set_new(j, "schemas", json_pack("[s]",
                         "urn:ietf:params:scim:schemas:core:2.0:Schema"));
