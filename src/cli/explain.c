@@ -181,8 +181,9 @@ static const struct cause_text texts[SCIM_CAUSE_COUNT] = {
         "the Tenant URL makes Entra send standard PATCH paths."
     },
     [SCIM_CAUSE_NO_TARGET] = {
-        "A PATCH operation's path (with a value filter) matched no value "
-        "of the resource, so there was nothing to change.",
+        "A PATCH operation had nothing to act on: its path or value "
+        "filter matched no value of the resource, or a remove named no "
+        "path.",
         "The identity provider's view of the resource is stale: re-read "
         "the resource (GET) and send operations on values that exist, "
         "or use add instead of replace/remove.",
