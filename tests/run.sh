@@ -130,14 +130,40 @@ pg_wanted() {
     ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1
 }
 
+# The store and SQL compiler unit tests again, now on a real server.
+pg_units() {
+    for t in "$BUILD/tests/test_store_pg" "$BUILD/tests/test_sqlgen"; do
+        [ -x "$t" ] || continue
+        if timeout 300 "$t" >"$tmp/pgunit.out" 2>&1 &&
+           ! grep -q "SKIPPED" "$tmp/pgunit.out"; then
+            echo "ok   $(basename "$t") on postgres"
+            count 1 0
+        else
+            echo "FAIL $(basename "$t") on postgres"
+            sed 's/^/    /' "$tmp/pgunit.out" | tail -40
+            count 0 1
+        fi
+    done
+}
+
+# Issue 8: two scimd processes on one fresh PostgreSQL database.
+pg_two_process() {
+    host=$(echo "$SCIMD_TEST_PG" | sed -n 's/.*host=\([^ ]*\).*/\1/p')
+    psql "$SCIMD_TEST_PG" -qc "CREATE DATABASE scimtest_two" >/dev/null
+    if SCIMD_TEST_PG_URL="postgresql:///scimtest_two?host=$host&user=postgres" \
+       timeout 600 sh tests/e2e/two_process.sh >"$tmp/two.out" 2>&1; then
+        echo "ok   two scimd processes on one PostgreSQL database"
+        count 1 0
+    else
+        echo "FAIL two scimd processes on one PostgreSQL database"
+        sed 's/^/    /' "$tmp/two.out" | tail -40
+        count 0 1
+    fi
+}
+
 postgres_part() {
     pg_wanted || return 0
     section "postgres"
-    if [ "${SCIMD_PG_READY:-}" != 1 ]; then
-        echo "skip postgres: scimd's PostgreSQL store is not ready yet" \
-             "(set SCIMD_PG_READY=1 once --db postgresql://... works)"
-        return 0
-    fi
     pgdir="$tmp/pg"
     # As root the server runs as scimtest, which must reach its dir.
     chmod 711 "$tmp"
@@ -147,7 +173,9 @@ postgres_part() {
         return
     fi
     eval "$env"
+    pg_units
     http_cases postgres
+    pg_two_process
     sh scripts/pg-test-server.sh stop "$pgdir"
     pgdir=""
 }

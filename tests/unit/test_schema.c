@@ -343,7 +343,8 @@ test_config_json(void **state)
     j = json_loads("{\"required\":[\"userName\"],\"unknown\":\"reject\","
                    "\"dialects\":[\"op_case\",\"string_bool\"],"
                    "\"store_passwords\":true,\"retention_days\":7,"
-                   "\"max_results\":200,\"extensions\":[]}", 0, NULL);
+                   "\"max_results\":200,\"rate_limit\":50,"
+                   "\"extensions\":[]}", 0, NULL);
     assert_int_equal(config_from_json(j, &cfg, &err), SCIM_OK);
     assert_int_equal(cfg.nrequired, 1);
     assert_int_equal(cfg.unknown, SCIM_UNKNOWN_REJECT);
@@ -352,6 +353,7 @@ test_config_json(void **state)
     assert_int_equal(cfg.store_passwords, 1);
     assert_int_equal(cfg.retention_days, 7);
     assert_int_equal(cfg.max_results, 200);
+    assert_int_equal(cfg.rate_limit, 50);
     j2 = config_to_json(&cfg);
     assert_true(json_equal(j, j2));
     config_default(&back);
