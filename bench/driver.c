@@ -257,7 +257,7 @@ static int
 cmd_pool(long n, const char *file)
 {
     FILE *out = fopen(file, "w");
-    char body[512];
+    char body[768];
     long i, tag = (long)time(NULL);
     json_t *doc;
 
@@ -265,8 +265,10 @@ cmd_pool(long n, const char *file)
         snprintf(body, sizeof(body), "{\"schemas\":[\"urn:ietf:params:"
                  "scim:schemas:core:2.0:User\"],\"userName\":"
                  "\"pool%lx-%ld@bench.example.com\",\"name\":{\"givenName\":"
-                 "\"Pool\",\"familyName\":\"Member%ld\"},\"active\":true}",
-                 tag, i, i);
+                 "\"Pool\",\"familyName\":\"Member%ld\"},\"emails\":[{"
+                 "\"value\":\"pool%lx-%ld@bench.example.com\",\"type\":"
+                 "\"work\",\"primary\":true}],\"active\":true}",
+                 tag, i, i, tag, i);
         doc = call("POST", "/Users", body);
         if (doc == NULL)
             break;
