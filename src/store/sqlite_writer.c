@@ -91,6 +91,10 @@ sq_submit_log(struct sq_db *db, const struct store_log *rec)
     if (l == NULL)
         return SCIM_ENOMEM;
     pthread_mutex_lock(&db->lock);
+    /* The writer may sleep untimed on an empty queue: wake it on the
+     * first record only, so later ones do not restart its flush timer. */
+    if (db->logs == NULL)
+        pthread_cond_signal(&db->wake);
     *db->logs_tail = l;
     db->logs_tail = &l->next;
     pthread_mutex_unlock(&db->lock);
