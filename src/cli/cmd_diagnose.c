@@ -5,6 +5,7 @@
  *
  *   diagnose --user X [--tenant NAME] [--at T] [--window 30m] [--json]
  *   diagnose --tenant NAME [--since T] [--until T] [--json]
+ *   diagnose [--since T] [--until T] [--json]      (every tenant)
  *
  * For a user, every failed exchange in the window around --at becomes a
  * finding: what the identity provider sent, why scimd refused it and
@@ -14,8 +15,9 @@
  * silently. Requests that carry no user of their own (a PATCH to the
  * collection, a stale SCIM id, a wrong token) are found by the user's
  * name or any SCIM id the user ever had appearing in their URL or body.
- * For a tenant, failures are grouped by cause and attribute, biggest
- * first, so one broken mapping shows as one problem with its count.
+ * For a tenant (or all of them, which includes the 401s that name no
+ * tenant), failures are grouped by cause and attribute, biggest first,
+ * so one broken mapping shows as one problem with its count.
  * The exit status is 0 whenever the log could be read, findings or not.
  */
 #include <stdio.h>
@@ -95,8 +97,6 @@ parse_opts(struct store *s, int argc, char **argv, struct diag_opts *o)
         else
             i++;
     }
-    if (o->user == NULL && o->tenant == NULL)
-        return cli_fail("diagnose needs --user or --tenant\n" DIAG_USAGE);
     if (o->tenant != NULL) {
         if (cli_tenant(s, o->tenant, &t) != 0)
             return 1;

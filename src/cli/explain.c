@@ -805,6 +805,26 @@ copy_field(json_t *o, const json_t *row, const char *key)
     json_object_set_new(o, key, v != NULL ? json_incref(v) : json_null());
 }
 
+/* Causes where the state of the attribute in the body tells the story. */
+static int
+about_body(enum scim_cause cause)
+{
+    switch (cause) {
+    case SCIM_CAUSE_MISSING_REQUIRED:
+    case SCIM_CAUSE_NULL_REQUIRED:
+    case SCIM_CAUSE_EMPTY_REQUIRED:
+    case SCIM_CAUSE_INVALID_TYPE:
+    case SCIM_CAUSE_INVALID_VALUE:
+    case SCIM_CAUSE_MUTABILITY:
+    case SCIM_CAUSE_UNIQUENESS:
+    case SCIM_CAUSE_REACTIVATION_CONFLICT:
+    case SCIM_CAUSE_IGNORED_ATTRIBUTE:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
 json_t *
 explain_finding(const json_t *row, enum scim_cause cause, const char *attr)
 {
@@ -833,7 +853,8 @@ explain_finding(const json_t *row, enum scim_cause cause, const char *attr)
     if (target != NULL && raw != NULL && strcmp(target, raw) != 0)
         json_object_set_new(o, "target", json_string(target));
     copy_field(o, row, "detail");
-    set_text(o, "sent", explain_sent(row, target));
+    set_text(o, "sent", explain_sent(row, about_body(cause) ? target
+                                                            : NULL));
     set_text(o, "explanation", explanation(row, cause, target));
     set_text(o, "fix", explain_fix(cause, idp, target,
                                    row_str(row, "tenant")));
