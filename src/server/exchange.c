@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "config.h"
 #include "server.h"
@@ -152,6 +153,16 @@ cap(const char *s)
     return strndup(s, LOG_BODY_MAX);
 }
 
+/* Time since the request arrived; for a write, up to its commit. */
+static int64_t
+elapsed_us(const struct req *r)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000 - r->start_us;
+}
+
 void
 exchange_record(struct req *r, struct store_log *rec, json_t **hold)
 {
@@ -169,6 +180,7 @@ exchange_record(struct req *r, struct store_log *rec, json_t **hold)
     rec->method = r->method;
     rec->path = r->url;
     rec->status = r->status;
+    rec->latency_us = elapsed_us(r);
     rec->resource_id = r->res_id;
     rec->user_name = r->user_name;
     rec->external_id = r->external_id;
@@ -207,7 +219,6 @@ exchange_commit(struct req *r, const struct store_change *ch, size_t n,
     if (!server_opts.scim_log)
         return store_apply(r->store, r->tenant->id, ch, n, NULL, err);
     exchange_record(r, &rec, &hold);
-    rec.latency_us = 0;
     rc = store_apply(r->store, r->tenant->id, ch, n, &rec, err);
     exchange_release(hold);
     if (rc == SCIM_OK)
