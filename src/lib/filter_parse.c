@@ -572,8 +572,8 @@ parse_valuepath(struct parser *p, struct filter_node *n)
     p->parent = saved;
     p->depth--;
     if (rc == SCIM_OK && p->tok.kind != TK_RBRACK)
-        return perr(p, p->tok.start, "expected ']' to close the '[' at "
-                    "position %zu", char_pos(p->text, open) );
+        return perr(p, p->tok.start, "the '[' at position %zu is not "
+                    "closed; expected ']'", char_pos(p->text, open));
     return rc == SCIM_OK ? lex(p) : rc;
 }
 
@@ -699,8 +699,8 @@ parse_group(struct parser *p, struct filter_node **out)
         rc = parse_or(p, out);
     p->depth--;
     if (rc == SCIM_OK && p->tok.kind != TK_RPAREN)
-        rc = perr(p, p->tok.start, "expected ')' to close the '(' at "
-                  "position %zu", char_pos(p->text, open));
+        rc = perr(p, p->tok.start, "the '(' at position %zu is not "
+                  "closed; expected ')'", char_pos(p->text, open));
     if (rc == SCIM_OK)
         return lex(p);
     filter_free(*out);

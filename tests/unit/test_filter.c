@@ -527,8 +527,8 @@ test_error_details(void **state)
               "position 10");
     parse_bad(user, "userName np", "unknown operator 'np'");
     parse_bad(user, "userName pr \"x\"", "unexpected '\"x\"'");
-    parse_bad(user, "(userName pr", "expected ')' to close the '(' at "
-              "position 1");
+    parse_bad(user, "(userName pr", "the '(' at position 1 is not closed; "
+              "expected ')' at position 13");
     parse_bad(user, "userName pr)", "unexpected ')' without a matching '('");
     parse_bad(user, "userName pr]", "unexpected ']'");
     parse_bad(user, "userName eq 'x'", "strings take double quotes");
@@ -549,7 +549,8 @@ test_error_details(void **state)
     parse_bad(user, "userName[value eq \"x\"]", "takes no value filter");
     parse_bad(user, "name.givenName[value eq \"x\"]", "not to the "
               "sub-attribute");
-    parse_bad(user, "emails[type eq \"work\"", "expected ']' to close");
+    parse_bad(user, "emails[type eq \"work\"", "the '[' at position 7 is "
+              "not closed; expected ']' at position 22");
     parse_bad(user, "userName co 1", "'co' needs a string value");
     parse_bad(user, "userName gt null", "cannot compare with null");
     parse_bad(user, "active co \"t\"", "does not apply to boolean");
