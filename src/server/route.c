@@ -30,7 +30,8 @@ req_json(struct req *r)
                      "expected.");
         return NULL;
     }
-    j = json_loadb(r->body, r->body_len, 0, &jerr);
+    /* A repeated key would silently keep its last value: refuse it. */
+    j = json_loadb(r->body, r->body_len, JSON_REJECT_DUPLICATES, &jerr);
     if (j == NULL) {
         respond_fail(r, 400, SCIM_CAUSE_INVALID_SYNTAX, "invalidSyntax",
                      NULL, "The request body is not valid JSON: %s at "
