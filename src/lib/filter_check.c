@@ -208,11 +208,13 @@ check_type(const struct chk *c, const struct filter_node *n,
         && d->type != SCIM_AT_REFERENCE && d->type != SCIM_AT_BINARY)
         return cerr(c, n, "'%s' does not apply to %s attribute '%s'", op,
                     type, n->attr.text);
+    if (!literal_fits(d, n->value) && d->type == SCIM_AT_DATETIME)
+        return cerr(c, n, "'%s' needs an xsd:dateTime value for %s "
+                    "attribute '%s'", op, type, n->attr.text);
     if (!literal_fits(d, n->value))
-        return cerr(c, n, d->type == SCIM_AT_DATETIME
-                    ? "'%s' needs an xsd:dateTime value for %s attribute "
-                      "'%s'" : "'%s' needs a %s value for attribute '%s'",
-                    op, type, n->attr.text);
+        return cerr(c, n, "'%s' needs %s %s value for attribute '%s'", op,
+                    d->type == SCIM_AT_INTEGER ? "an" : "a", type,
+                    n->attr.text);
     return SCIM_OK;
 }
 
