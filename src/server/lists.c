@@ -105,9 +105,13 @@ append_page(struct req *r, const struct scim_rtype *rt,
     return SCIM_OK;
 }
 
+/*
+ * One resource type's page. keyset allows continuing from a remembered
+ * cursor (cursor.c): only for a plain listing of a single type.
+ */
 static int
 search_type(struct req *r, const struct scim_rtype *rt,
-            const struct list_q *q, long start, long count,
+            const struct list_q *q, long start, long count, int keyset,
             struct store_page *page)
 {
     struct filter_node *f = NULL;
@@ -129,7 +133,13 @@ search_type(struct req *r, const struct scim_rtype *rt,
     s.sort = sorted ? &sort : NULL;
     s.descending = q->sort_order != NULL &&
                    strcasecmp(q->sort_order, "descending") == 0;
+    if (keyset && f == NULL && !sorted && start > 1)
+        s.after_seq = cursor_find(r->tenant->id, rt->name, start);
     rc = store_search(r->store, r->tenant->id, &s, page, &err);
+    if (keyset && rc == SCIM_OK && f == NULL && !sorted &&
+        page->nitems > 0)
+        cursor_put(r->tenant->id, rt->name, start + (long)page->nitems,
+                   page->items[page->nitems - 1].seq);
     filter_free(f);
     if (rc == SCIM_EINVAL)
         r->ctx.err = err;
@@ -152,7 +162,7 @@ answer(struct req *r, const struct scim_rtype *only, const struct list_q *q)
 
         if (only != NULL && rt != only)
             continue;
-        rc = search_type(r, rt, q, start, count, &page);
+        rc = search_type(r, rt, q, start, count, only != NULL, &page);
         if (rc != SCIM_OK)
             break;
         rc = append_page(r, rt, &page, q, &b, &first);

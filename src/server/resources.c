@@ -203,6 +203,8 @@ do_delete(struct req *r, const struct scim_rtype *rt, const char *id)
     rc = exchange_commit(r, &ch, 1, &err);
     if (rc != SCIM_OK)
         store_failed(r, rc, &err);
+    else
+        cursor_forget(r->tenant->id);
     json_decref(doc);
     store_res_free(&res);
 }

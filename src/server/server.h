@@ -82,6 +82,13 @@ int tenants_get(struct store *s, int64_t id, int64_t version,
 void tenants_put(struct tenant *t);
 void tenants_shutdown(void);
 
+/* ---- cursor.c: keyset continuation of sequential list pages -------- */
+/* The seq to continue after for this page start, or 0 for none. */
+int64_t cursor_find(int64_t tenant, const char *rtype, long start);
+void cursor_put(int64_t tenant, const char *rtype, long start, int64_t seq);
+/* Forgets a tenant's cursors (after a delete). */
+void cursor_forget(int64_t tenant);
+
 /* ---- ratelimit.c: nonzero when the request may proceed ------------- */
 int ratelimit_take(struct tenant *t);
 

@@ -277,8 +277,18 @@ run_count(struct pg_store *s, int64_t tenant, const struct store_search *q,
     int rc;
 
     sql_buf_init(&b, SQLGEN_PG);
-    sql_buf_add(&b, "SELECT count(*)");
-    rc = where_clause(&b, tenant, q, err);
+    if (q->filter == NULL) {
+        /* Kept exact by every insert and delete (pg_apply.c). */
+        sql_buf_add(&b, "SELECT coalesce(sum(n), 0) FROM resource_counts"
+                        " WHERE tenant_id = ");
+        sql_buf_int(&b, tenant);
+        sql_buf_add(&b, " AND rtype = ");
+        sql_buf_text(&b, q->rtype);
+        rc = b.oom ? SCIM_ENOMEM : SCIM_OK;
+    } else {
+        sql_buf_add(&b, "SELECT count(*)");
+        rc = where_clause(&b, tenant, q, err);
+    }
     if (rc == SCIM_OK)
         rc = pg_exec_buf(s, &b, &r, 1) == SCIM_OK ? SCIM_OK : SCIM_ESTORE;
     if (rc == SCIM_OK)
@@ -316,6 +326,10 @@ run_page(struct pg_store *s, int64_t tenant, const struct store_search *q,
                         : "SELECT r.seq, r.id, r.rtype, r.doc, r.version,"
                           " r.active");
     rc = where_clause(&b, tenant, q, err);
+    if (q->after_seq > 0) {
+        sql_buf_add(&b, " AND r.seq > ");
+        sql_buf_int(&b, q->after_seq);
+    }
     sql_buf_add(&b, " ORDER BY ");
     if (rc == SCIM_OK && q->sort != NULL) {
         rc = sqlgen_order(&b, q->sort, err);
@@ -324,7 +338,7 @@ run_page(struct pg_store *s, int64_t tenant, const struct store_search *q,
     sql_buf_add(&b, "r.seq LIMIT ");
     sql_buf_int(&b, q->count);
     sql_buf_add(&b, " OFFSET ");
-    sql_buf_int(&b, q->start > 1 ? q->start - 1 : 0);
+    sql_buf_int(&b, q->after_seq > 0 || q->start <= 1 ? 0 : q->start - 1);
     if (rc == SCIM_OK)
         rc = pg_exec_buf(s, &b, &r, 1) == SCIM_OK ? SCIM_OK : SCIM_ESTORE;
     if (rc == SCIM_OK)

@@ -121,6 +121,26 @@ add_keys(struct pg_params *p, const struct store_change *ch)
     pg_p_text(p, ch->fdoc);
 }
 
+/*
+ * Keeps resource_counts exact, in the change's transaction. Each write
+ * updates one of eight rows chosen at random, so concurrent creates in
+ * one tenant do not all queue on a single row lock; readers sum them.
+ */
+static int
+count_add(struct pg_store *s, int64_t tenant, const char *rtype, int delta)
+{
+    static const struct pg_sql q = { "apply_count",
+        "INSERT INTO resource_counts VALUES ($1, $2,"
+        " (random() * 7)::int, $3::bigint) ON CONFLICT (tenant_id, rtype,"
+        " slot) DO UPDATE SET n = resource_counts.n + $3::bigint" };
+    struct pg_params p = { 0 };
+
+    pg_p_int(&p, tenant);
+    pg_p_text(&p, rtype);
+    pg_p_int(&p, delta);
+    return pg_exec(s, &q, &p, NULL, 0);
+}
+
 static int
 do_insert(struct pg_store *s, int64_t tenant, const struct store_change *ch)
 {
@@ -141,7 +161,8 @@ do_insert(struct pg_store *s, int64_t tenant, const struct store_change *ch)
     rc = exec_seq(s, &q, &p, &seq);
     if (rc != SCIM_OK)
         return rc;
-    return put_emails(s, tenant, seq, 0, &ch->keys);
+    rc = put_emails(s, tenant, seq, 0, &ch->keys);
+    return rc == SCIM_OK ? count_add(s, tenant, ch->rtype, 1) : rc;
 }
 
 static int
@@ -196,7 +217,7 @@ do_delete(struct pg_store *s, int64_t tenant, const struct store_change *ch)
     rc = exec_seq(s, &q, &p, &seq);
     if (rc != SCIM_OK)
         return rc;
-    return seq > 0 ? SCIM_OK : SCIM_ENOTFOUND;
+    return seq > 0 ? count_add(s, tenant, ch->rtype, -1) : SCIM_ENOTFOUND;
 }
 
 /* Looks up the seq of every member id, in order; 0 marks an unknown. */

@@ -67,8 +67,20 @@ static const char *const ddl_v1 =
     "CREATE INDEX scim_log_keys_key ON scim_log_keys(key, log_seq);"
     "CREATE INDEX scim_log_keys_seq ON scim_log_keys(log_seq);";
 
+/*
+ * Version 2: exact per-tenant resource counts, kept in the transaction
+ * of every insert and delete (eight rows per tenant and type, summed),
+ * so that an unfiltered list need not count all rows on every page.
+ */
+static const char *const ddl_v2 =
+    "CREATE TABLE resource_counts(tenant_id BIGINT NOT NULL,"
+    " rtype TEXT NOT NULL, slot INTEGER NOT NULL, n BIGINT NOT NULL,"
+    " PRIMARY KEY(tenant_id, rtype, slot));"
+    "INSERT INTO resource_counts SELECT tenant_id, rtype, 0, count(*)"
+    " FROM resources GROUP BY tenant_id, rtype;";
+
 /* Migration n takes the schema from version n to n + 1. */
-static const char *const migrations[] = { ddl_v1 };
+static const char *const migrations[] = { ddl_v1, ddl_v2 };
 
 #define PG_SCHEMA_VERSION \
     ((int)(sizeof(migrations) / sizeof(migrations[0])))

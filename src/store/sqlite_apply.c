@@ -107,6 +107,25 @@ bind_keys(sqlite3_stmt *st, int first, const struct store_change *ch)
     sq_bind_text(st, first + 5, ch->fdoc);
 }
 
+/* Keeps resource_counts exact; runs in the change's transaction. */
+static int
+count_add(sqlite3 *c, int64_t tenant, const char *rtype, int delta)
+{
+    sqlite3_stmt *st = sq_stmt(c,
+        "INSERT INTO resource_counts VALUES (?, ?, 0, ?)"
+        " ON CONFLICT(tenant_id, rtype, slot) DO UPDATE SET n = n + ?3");
+    int rc;
+
+    if (st == NULL)
+        return SCIM_ESTORE;
+    sqlite3_bind_int64(st, 1, tenant);
+    sq_bind_text(st, 2, rtype);
+    sqlite3_bind_int(st, 3, delta);
+    rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? SCIM_OK : SCIM_ESTORE;
+}
+
 static int
 do_insert(sqlite3 *c, int64_t tenant, const struct store_change *ch,
           struct scim_error *err)
@@ -132,7 +151,8 @@ do_insert(sqlite3 *c, int64_t tenant, const struct store_change *ch,
         return conflict(c, tenant, ch, err);
     if (rc != SQLITE_DONE)
         return SCIM_ESTORE;
-    return put_emails(c, tenant, sqlite3_last_insert_rowid(c), &ch->keys);
+    rc = put_emails(c, tenant, sqlite3_last_insert_rowid(c), &ch->keys);
+    return rc == SCIM_OK ? count_add(c, tenant, ch->rtype, 1) : rc;
 }
 
 static int
@@ -189,11 +209,15 @@ exec_seq(sqlite3 *c, const char *sql, int64_t seq)
 static int
 do_delete(sqlite3 *c, int64_t tenant, const struct store_change *ch)
 {
-    int64_t seq = seq_of(c, tenant, ch->id, NULL);
+    const char *rtype = NULL;
+    int64_t seq = seq_of(c, tenant, ch->id, &rtype);
+    char rt[16];
 
     if (seq <= 0)
         return SCIM_ENOTFOUND;
-    if (exec_seq(c, "DELETE FROM resources WHERE seq = ?", seq) != SCIM_OK ||
+    snprintf(rt, sizeof(rt), "%s", rtype);
+    if (count_add(c, tenant, rt, -1) != SCIM_OK ||
+        exec_seq(c, "DELETE FROM resources WHERE seq = ?", seq) != SCIM_OK ||
         exec_seq(c, "DELETE FROM emails WHERE res_seq = ?", seq) != SCIM_OK ||
         exec_seq(c, "DELETE FROM members WHERE group_seq = ?", seq)
             != SCIM_OK ||

@@ -6,11 +6,11 @@
  * durable, and group commit (sqlite_writer.c) pays for its fsync once
  * per batch instead of once per request.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "sqlite_db.h"
 
-#define SQ_SCHEMA_VERSION 1
 
 static const char *const ddl_v1 =
     "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);"
@@ -61,6 +61,24 @@ static const char *const ddl_v1 =
     "CREATE INDEX IF NOT EXISTS scim_log_keys_seq"
     " ON scim_log_keys(log_seq);";
 
+/*
+ * Version 2: exact per-tenant resource counts, kept in the same
+ * transaction as each insert and delete, so that an unfiltered list
+ * answers totalResults without counting a million rows on every page.
+ */
+static const char *const ddl_v2 =
+    "CREATE TABLE IF NOT EXISTS resource_counts(tenant_id INTEGER NOT NULL,"
+    " rtype TEXT NOT NULL, slot INTEGER NOT NULL, n INTEGER NOT NULL,"
+    " PRIMARY KEY(tenant_id, rtype, slot));"
+    "INSERT OR REPLACE INTO resource_counts SELECT tenant_id, rtype, 0,"
+    " count(*) FROM resources GROUP BY tenant_id, rtype;";
+
+/* Migration n takes the schema from version n to n + 1. */
+static const char *const migrations[] = { ddl_v1, ddl_v2 };
+
+#define SQ_SCHEMA_VERSION \
+    ((int)(sizeof(migrations) / sizeof(migrations[0])))
+
 int
 sq_connect(const char *path, sqlite3 **out, struct scim_error *err)
 {
@@ -103,18 +121,21 @@ schema_version(sqlite3 *c)
 int
 sq_migrate(sqlite3 *c, struct scim_error *err)
 {
-    char *msg = NULL;
+    char *msg = NULL, sql[96];
+    int v;
 
     if (schema_version(c) == SQ_SCHEMA_VERSION)
         return SCIM_OK;
     /* BEGIN IMMEDIATE serialises concurrent first openers. */
     if (sqlite3_exec(c, "BEGIN IMMEDIATE", NULL, NULL, &msg) != SQLITE_OK)
         goto fail;
-    if (sqlite3_exec(c, ddl_v1, NULL, NULL, &msg) != SQLITE_OK)
-        goto fail;
-    if (sqlite3_exec(c, "INSERT OR REPLACE INTO meta VALUES"
-                     " ('schema_version', '1')", NULL, NULL, &msg)
-        != SQLITE_OK)
+    /* The meta table may not exist yet: then this reads 0. */
+    for (v = schema_version(c); v < SQ_SCHEMA_VERSION; v++)
+        if (sqlite3_exec(c, migrations[v], NULL, NULL, &msg) != SQLITE_OK)
+            goto fail;
+    snprintf(sql, sizeof(sql), "INSERT OR REPLACE INTO meta VALUES"
+             " ('schema_version', '%d')", SQ_SCHEMA_VERSION);
+    if (sqlite3_exec(c, sql, NULL, NULL, &msg) != SQLITE_OK)
         goto fail;
     if (sqlite3_exec(c, "COMMIT", NULL, NULL, &msg) != SQLITE_OK)
         goto fail;

@@ -131,6 +131,9 @@ struct store_search {
     long start;
     long count;
     int ids_only;               /* count and list without documents */
+    int64_t after_seq;          /* > 0: continue after this seq (keyset
+                                   paging; start then only fills in
+                                   nothing, and sort must be NULL) */
 };
 
 /*
