@@ -360,10 +360,12 @@ save_vars(struct ht_case *c, const json_t *step, struct request *rq,
     const json_t *hdrs = json_object_get(step, "saveHeader");
     const json_t *paths = json_object_get(step, "save");
     const json_t *found;
-    const char *var;
+    const char *var = json_string_value(json_object_get(step, "saveBody"));
     json_t *item;
     char *s;
 
+    if (var != NULL)
+        ht_var_set(c, var, rs->body.data != NULL ? rs->body.data : "");
     json_object_foreach((json_t *)hdrs, var, item) {
         found = header_get(rs->headers, json_string_value(item));
         if (!json_is_string(found))
@@ -523,6 +525,30 @@ check_body_regex(struct ht_case *c, const json_t *step,
     return ok == 1 ? 0 : -1;
 }
 
+/* "bodyEquals": the raw body must be exactly this string (after ${}). */
+static int
+check_body_equals(struct ht_case *c, const json_t *step,
+                  struct request *rq, struct response *rs)
+{
+    const char *want = json_string_value(json_object_get(step,
+                                                         "bodyEquals"));
+    const char *got = rs->body.data != NULL ? rs->body.data : "";
+    char *s;
+    int ok;
+
+    if (want == NULL)
+        return 0;
+    s = ht_subst_str(c, want);
+    if (s == NULL)
+        return -1;
+    ok = strcmp(s, got) == 0;
+    if (!ok)
+        ht_fail(c, "%s %s: body differs from the expected %zu bytes "
+                "(expected: %.500s)", rq->method, rq->path, strlen(s), s);
+    free(s);
+    return ok ? 0 : -1;
+}
+
 static int
 check_response(struct ht_case *c, const json_t *step, struct request *rq,
                struct response *rs)
@@ -532,7 +558,8 @@ check_response(struct ht_case *c, const json_t *step, struct request *rq,
         check_headers(c, step, rq, rs) != 0 ||
         check_expect(c, step, rq, rs) != 0 ||
         check_absent(c, step, rq, rs) != 0 ||
-        check_body_regex(c, step, rq, rs) != 0) {
+        check_body_regex(c, step, rq, rs) != 0 ||
+        check_body_equals(c, step, rq, rs) != 0) {
         ht_show(c, "response body", rs->body.data, rs->body.len);
         return -1;
     }

@@ -75,7 +75,8 @@ has_tag(const json_t *doc, const json_t *set)
 static const char *const http_keys[] = {
     "note", "req", "headers", "auth", "authHeader", "body", "raw",
     "repeat", "status", "expect", "exact", "expectHeaders", "absent",
-    "bodyAbsent", "bodyRegex", "save", "saveHeader", NULL
+    "bodyAbsent", "bodyRegex", "bodyEquals", "save", "saveHeader",
+    "saveBody", NULL
 };
 static const char *const cli_keys[] = {
     "note", "cli", "exit", "expect", "save", "stdoutRegex", "stderrRegex",
