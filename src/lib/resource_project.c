@@ -275,14 +275,17 @@ project_schema(const struct scim_rtype *rt, const struct scim_schema *s,
         if (strcasecmp(k, "schemas") == 0 || ext_of(rt, k) != NULL)
             continue;
         a = schema_attr(s, k, strlen(k));
-        if (a == NULL && want != NULL)
+        /*
+         * Stored data no schema of the tenant defines any more (an
+         * extension the admin removed) is not shown: a client would
+         * send it back on its next PUT and be refused.
+         */
+        if (a == NULL || !visible(want, drop, a, whole, &v))
             continue;
-        if (a != NULL && !visible(want, drop, a, whole, &v))
-            continue;
-        res = a == NULL ? json_deep_copy(val) : NULL;
-        if (a != NULL && project_value(&v, a, val, &res) != SCIM_OK)
+        res = NULL;
+        if (project_value(&v, a, val, &res) != SCIM_OK)
             return SCIM_ENOMEM;
-        if (res != NULL && hollow(res) && a != NULL) {
+        if (res != NULL && hollow(res)) {
             json_decref(res);
             continue;
         }
@@ -319,6 +322,26 @@ project_exts(const struct scim_rtype *rt, const json_t *doc,
     return SCIM_OK;
 }
 
+/* The URNs of list that rt still knows: its core and its extensions. */
+static json_t *
+known_schemas(const struct scim_rtype *rt, const json_t *list)
+{
+    json_t *out = json_array(), *e;
+    const char *id;
+    size_t i;
+
+    json_array_foreach(list, i, e) {
+        id = json_string_value(e);
+        if (id != NULL && out != NULL
+            && (strcasecmp(id, rt->core->id) == 0 || ext_of(rt, id) != NULL)
+            && json_array_append_new(out, json_deep_copy(e)) != 0) {
+            json_decref(out);
+            out = NULL;
+        }
+    }
+    return out;
+}
+
 static int
 project(const struct scim_rtype *rt, const json_t *doc,
         const struct sel *want, const struct sel *drop, json_t *out)
@@ -328,7 +351,7 @@ project(const struct scim_rtype *rt, const json_t *doc,
 
     /* "schemas" leads every representation (RFC 7643 section 3). */
     if (schemas != NULL
-        && json_object_set_new(out, "schemas", json_deep_copy(schemas)))
+        && json_object_set_new(out, "schemas", known_schemas(rt, schemas)))
         return SCIM_ENOMEM;
     if ((rc = project_schema(rt, rt->core, doc, want, drop, out)) != 0)
         return rc;

@@ -72,6 +72,47 @@ has_request_only(const struct scim_rtype *rt)
     return 0;
 }
 
+static int
+schema_known(const struct scim_rtype *rt, const char *id)
+{
+    size_t k;
+
+    if (strcasecmp(id, rt->core->id) == 0)
+        return 1;
+    for (k = 0; k < rt->nexts; k++)
+        if (strcasecmp(id, rt->exts[k].schema->id) == 0)
+            return 1;
+    return 0;
+}
+
+/*
+ * Whether the stored text may be sent as it is: it starts with its
+ * "schemas" list (as stored documents do) and every URN there is one rt
+ * still has. Data of an extension the admin has since removed must go
+ * through resource_project, which shows only what the schemas define.
+ * Limitation: attributes dropped from an extension that is still
+ * registered (removed and added again with fewer) are not detected here.
+ */
+static int
+schemas_known(const struct scim_rtype *rt, const char *text)
+{
+    static const char lead[] = "{\"schemas\":";
+    json_t *list, *v;
+    size_t i;
+    int ok;
+
+    if (strncmp(text, lead, sizeof(lead) - 1) != 0)
+        return 0;
+    list = json_loads(text + sizeof(lead) - 1, JSON_DISABLE_EOF_CHECK,
+                      NULL);
+    ok = json_is_array(list);
+    json_array_foreach(list, i, v)
+        ok = ok && json_is_string(v)
+             && schema_known(rt, json_string_value(v));
+    json_decref(list);
+    return ok;
+}
+
 const char *
 render_link_attr(const struct scim_rtype *rt)
 {
@@ -120,7 +161,7 @@ render_doc(struct render_in *in, char **out)
         return rc;
     if ((in->attrs == NULL || *in->attrs == '\0') &&
         (in->excl == NULL || *in->excl == '\0') &&
-        !has_request_only(in->rt)) {
+        !has_request_only(in->rt) && schemas_known(in->rt, in->text)) {
         if (links == NULL) {
             *out = strdup(in->text);
             return *out != NULL ? SCIM_OK : SCIM_ENOMEM;

@@ -711,6 +711,37 @@ test_project_excluded(void **state)
     expect_error(f, SCIM_CAUSE_INVALID_PATH, "invalidValue", "attributes");
 }
 
+/* Data of an extension the tenant removed is neither shown nor listed. */
+static void
+test_project_removed_extension(void **state)
+{
+    struct fx *f = *state;
+    json_t *doc = json_pack("{s:[s,s,s], s:s, s:s, s:{s:s}, s:{s:s}, s:s}",
+                            "schemas", USER_URN, "urn:gone:1.0:User", ENT,
+                            "id", "42", "userName", "bjensen",
+                            "urn:gone:1.0:User", "badge", "B-1",
+                            ENT, "department", "R&D", "shoeSize", "9");
+    json_t *out = NULL, *sc;
+
+    scim_ctx_clear(&f->ctx);
+    scim_ctx_init(&f->ctx, &f->cfg, f->reg);
+    assert_int_equal(resource_project(&f->ctx, registry_rtype(f->reg,
+                                                              "User"),
+                                      doc, NULL, NULL, &out), SCIM_OK);
+    json_decref(doc);
+    json_decref(f->out);
+    f->out = out;
+    sc = json_object_get(out, "schemas");
+    assert_int_equal(json_array_size(sc), 2);
+    assert_string_equal(json_string_value(json_array_get(sc, 0)), USER_URN);
+    assert_string_equal(json_string_value(json_array_get(sc, 1)), ENT);
+    assert_null(json_object_get(out, "urn:gone:1.0:User"));
+    assert_null(json_object_get(out, "shoeSize"));
+    assert_string_equal(str_at(out, "userName", NULL), "bjensen");
+    assert_string_equal(str_at(json_object_get(out, ENT), "department",
+                               NULL), "R&D");
+}
+
 /* ---- Folding ----------------------------------------------------------- */
 
 static void
@@ -820,6 +851,7 @@ main(void)
         T(test_project_default_and_never),
         T(test_project_attributes),
         T(test_project_excluded),
+        T(test_project_removed_extension),
         T(test_fold_doc),
         T(test_prepare_enomem),
     };
