@@ -134,30 +134,40 @@ same_row(const json_t *a, const json_t *b)
            strcmp(ra, rb) == 0;
 }
 
+struct sorted {
+    json_t *row;
+    size_t idx;
+};
+
+/* By time; equal times keep the store's order (qsort is not stable). */
 static int
 by_time(const void *a, const void *b)
 {
-    int64_t ta = row_time(*(json_t *const *)a);
-    int64_t tb = row_time(*(json_t *const *)b);
+    const struct sorted *x = a, *y = b;
+    int64_t ta = row_time(x->row), tb = row_time(y->row);
 
-    return ta < tb ? -1 : ta > tb;
+    if (ta != tb)
+        return ta < tb ? -1 : 1;
+    return x->idx < y->idx ? -1 : x->idx > y->idx;
 }
 
-/* Sorts a JSON array of rows by time, stably enough for a log. */
+/* Sorts a JSON array of rows by time, oldest first. */
 static void
 sort_rows(json_t *rows)
 {
     size_t n = json_array_size(rows), i;
-    json_t **v = n > 0 ? malloc(n * sizeof(*v)) : NULL;
+    struct sorted *v = n > 0 ? malloc(n * sizeof(*v)) : NULL;
 
     if (v == NULL)
         return;
-    for (i = 0; i < n; i++)
-        v[i] = json_incref(json_array_get(rows, i));
+    for (i = 0; i < n; i++) {
+        v[i].row = json_incref(json_array_get(rows, i));
+        v[i].idx = i;
+    }
     qsort(v, n, sizeof(*v), by_time);
     json_array_clear(rows);
     for (i = 0; i < n; i++)
-        json_array_append_new(rows, v[i]);
+        json_array_append_new(rows, v[i].row);
     free(v);
 }
 
@@ -195,7 +205,7 @@ wrapped(const char *label, const char *text)
 
 /* ---- Finding the user's exchanges -------------------------------------- */
 
-/* Case-insensitive substring test over len bytes of hay. */
+/* Case-insensitive substring test; needles under 3 bytes never match. */
 static int
 mentions(const char *hay, const char *needle)
 {
