@@ -176,9 +176,9 @@ exchange_record(struct req *r, struct store_log *rec, json_t **hold)
     rec->tenant_id = r->tenant != NULL ? r->tenant->id : 0;
     rec->tenant = r->tenant != NULL ? r->tenant->name : NULL;
     rec->client = r->client;
-    rec->user_agent = r->user_agent;
+    rec->user_agent = keep(h, utf8_scrub_dup(r->user_agent));
     rec->method = r->method;
-    rec->path = r->url;
+    rec->path = keep(h, utf8_scrub_dup(r->url));
     rec->status = r->status;
     rec->latency_us = elapsed_us(r);
     rec->resource_id = r->res_id;

@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <utf8proc.h>
+
 #include "schema.h"
 #include "server.h"
 
@@ -31,6 +33,31 @@ respond_text(struct req *r, int status, const char *text)
 }
 
 void
+utf8_scrub(char *s)
+{
+    utf8proc_int32_t cp;
+    utf8proc_ssize_t n;
+
+    while (s != NULL && *s != '\0') {
+        n = utf8proc_iterate((const utf8proc_uint8_t *)s, -1, &cp);
+        if (n > 0) {
+            s += n;
+            continue;
+        }
+        *s++ = '?';
+    }
+}
+
+char *
+utf8_scrub_dup(const char *s)
+{
+    char *d = s != NULL ? strdup(s) : NULL;
+
+    utf8_scrub(d);
+    return d;
+}
+
+void
 respond_error(struct req *r, const struct scim_error *err)
 {
     json_t *body = json_object();
@@ -43,6 +70,10 @@ respond_error(struct req *r, const struct scim_error *err)
     snprintf(detail, sizeof(detail), "%s (request id %s)",
              err->detail[0] != '\0' ? err->detail : "Request failed.",
              r->id);
+    /* A detail may quote raw URL bytes or end mid-character where it
+     * was cut; JSON needs UTF-8, so such bytes become '?'. */
+    utf8_scrub(detail);
+    utf8_scrub(r->ctx.err.detail);
     json_object_set_new(body, "schemas",
                         json_pack("[s]", SCIM_MSG_ERROR));
     json_object_set_new(body, "status", json_string(status));

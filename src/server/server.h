@@ -109,6 +109,11 @@ void respond_fail(struct req *r, int status, enum scim_cause cause,
                   const char *scim_type, const char *attr,
                   const char *fmt, ...) SCIM_PRINTF(6, 7);
 
+/* Replaces each byte that is not part of valid UTF-8 (and NUL) by '?',
+ * in place; the _dup form returns a scrubbed copy (NULL for NULL). */
+void utf8_scrub(char *s);
+char *utf8_scrub_dup(const char *s);
+
 /* Sets the answer to status and JSON body (steals body). */
 void respond_json(struct req *r, int status, json_t *body);
 
