@@ -86,6 +86,49 @@ attr_json(const json_t *list, const struct scim_attr *a)
     return NULL;
 }
 
+static void
+set_missing(json_t *def, const char *key, json_t *v)
+{
+    if (json_object_get(def, key) == NULL)
+        json_object_set_new(def, key, v);
+    else
+        json_decref(v);
+}
+
+/*
+ * A tenant's extension file may leave characteristics out (RFC 7643
+ * section 2.2 gives their defaults); discovery shows every one, as the
+ * parsed definition that validation uses has them.
+ */
+static void
+complete_attrs(json_t *list, const struct scim_attr *attrs, size_t n)
+{
+    static const char *const mut[] = { "readWrite", "readOnly",
+                                       "immutable", "writeOnly" };
+    static const char *const ret[] = { "default", "always", "never",
+                                       "request" };
+    static const char *const uniq[] = { "none", "server", "global" };
+    const struct scim_attr *a;
+    json_t *def;
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        a = &attrs[i];
+        if ((def = attr_json(list, a)) == NULL)
+            continue;
+        set_missing(def, "multiValued", json_boolean(a->multi_valued));
+        set_missing(def, "required", json_boolean(a->required));
+        if (a->type != SCIM_AT_COMPLEX)
+            set_missing(def, "caseExact", json_boolean(a->case_exact));
+        set_missing(def, "mutability", json_string(mut[a->mutability]));
+        set_missing(def, "returned", json_string(ret[a->returned]));
+        set_missing(def, "uniqueness", json_string(uniq[a->uniqueness]));
+        if (a->nsubs > 0)
+            complete_attrs(json_object_get(def, "subAttributes"), a->subs,
+                           a->nsubs);
+    }
+}
+
 /*
  * The tenant's required set (User paths such as "name.givenName") is
  * part of what a client must send, so the schema it reads says so: each
@@ -121,6 +164,7 @@ schema_json(struct req *r, const struct scim_schema *s)
     json_t *j = json_deep_copy(s->json);
     char path[512];
 
+    complete_attrs(json_object_get(j, "attributes"), s->attrs, s->nattrs);
     mark_required(r, s, j);
     snprintf(path, sizeof(path), "Schemas/%s", s->id);
     json_object_set_new(j, "schemas", json_pack("[s]",
