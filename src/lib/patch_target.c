@@ -13,6 +13,7 @@
 #include <strings.h>
 
 #include "patch.h"
+#include "resource.h"
 
 static int
 is_members(const struct patch_op *op, const struct patch_target *t)
@@ -95,12 +96,13 @@ is_guarded(const struct scim_attr *d)
                          || d->mutability == SCIM_MUT_IMMUTABLE);
 }
 
+/* As resource_same_value(), so PATCH and PUT agree on "unchanged". */
 static int
-same(const json_t *a, const json_t *b)
+same(const struct scim_attr *g, const json_t *a, const json_t *b)
 {
     if (a == NULL || json_is_null(a))
         return b == NULL || json_is_null(b);
-    return b != NULL && json_equal(a, b);
+    return b != NULL && resource_same_value(g, a, b);
 }
 
 static int
@@ -123,8 +125,11 @@ check_mutability(struct patch_op *op, const json_t *box, const char *name,
                  const struct scim_attr *g, const json_t *before)
 {
     const json_t *after = patch_iget(box, name, NULL);
+    int eq = same(g, before, after);
 
-    if (same(before, after))
+    if (eq < 0)
+        return SCIM_ENOMEM;
+    if (eq)
         return SCIM_OK;
     if (g->mutability == SCIM_MUT_IMMUTABLE
         && (before == NULL || json_is_null(before)))

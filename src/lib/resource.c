@@ -482,8 +482,9 @@ check_required(struct prep *p)
 
 /* ---- Immutable attributes (RFC 7643 2.2, RFC 7644 3.5.1) -------------- */
 
-static int
-same_value(const struct scim_attr *a, const json_t *x, const json_t *y)
+int
+resource_same_value(const struct scim_attr *a, const json_t *x,
+                    const json_t *y)
 {
     char cx[SCIM_DATETIME_LEN], cy[SCIM_DATETIME_LEN];
     char *fx, *fy;
@@ -523,7 +524,7 @@ keep_immutable(struct prep *p, const struct scim_attr *a, json_t *dst,
         return copy != NULL && json_object_set_new(dst, a->name, copy) == 0
                ? SCIM_OK : SCIM_ENOMEM;
     }
-    if ((eq = same_value(a, cur, old)) < 0)
+    if ((eq = resource_same_value(a, cur, old)) < 0)
         return SCIM_ENOMEM;
     if (eq)
         return SCIM_OK;

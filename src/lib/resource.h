@@ -83,6 +83,14 @@ int resource_check_value(struct scim_ctx *ctx, const struct scim_rtype *rt,
 int resource_required_error(struct scim_ctx *ctx, const char *path,
                             const json_t *raw);
 
+/*
+ * Nonzero when x and y are the same value of simple attribute a: a
+ * caseExact=false string compared case-folded, a dateTime as an instant,
+ * anything else by JSON equality. -1 on ENOMEM.
+ */
+int resource_same_value(const struct scim_attr *a, const json_t *x,
+                        const json_t *y);
+
 /* Records "a has the wrong JSON type" for value v at path. */
 int resource_type_error(struct scim_ctx *ctx, const struct scim_attr *a,
                         const json_t *v, const char *path);

@@ -645,6 +645,41 @@ test_mutability(void **state)
 }
 
 /*
+ * "Unchanged" means what it means for PUT: a caseExact=false string in
+ * another case, a dateTime naming the same instant.
+ */
+static void
+test_mutability_same_value(void **state)
+{
+    struct fx *f = *state;
+    json_t *j = J("{'id':'urn:acme:2.0:User','attributes':[{'name':"
+                  "'badge','type':'string','mutability':'immutable'},"
+                  "{'name':'code','type':'string','caseExact':true,"
+                  "'mutability':'immutable'},{'name':'since','type':"
+                  "'dateTime','mutability':'immutable'}]}");
+    struct scim_schema *s;
+    struct scim_error err = { 0 };
+    const char *doc = USER ",'urn:acme:2.0:User':{'badge':'B-7','code':"
+                      "'C-1','since':'2024-01-01T10:00:00+02:00'}}";
+
+    assert_int_equal(schema_from_json(j, &s, &err), SCIM_OK);
+    assert_int_equal(registry_add_extension(f->reg, s, "User", 0, &err),
+                     SCIM_OK);
+    json_decref(j);
+    assert_int_equal(run(f, "User", doc, "[{'op':'replace','path':"
+                         "'urn:acme:2.0:User:badge','value':'b-7'},"
+                         "{'op':'replace','path':'urn:acme:2.0:User:since',"
+                         "'value':'2024-01-01T08:00:00.000Z'}]"), SCIM_OK);
+    expect_err(f, run(f, "User", doc, "[{'op':'replace','path':"
+                      "'urn:acme:2.0:User:code','value':'c-1'}]"),
+               "mutability", SCIM_CAUSE_MUTABILITY, "Operations[0].path");
+    expect_err(f, run(f, "User", doc, "[{'op':'replace','path':"
+                      "'urn:acme:2.0:User:since','value':"
+                      "'2024-01-01T08:00:01Z'}]"),
+               "mutability", SCIM_CAUSE_MUTABILITY, "Operations[0].path");
+}
+
+/*
  * The first fault wins and nothing after it runs; the caller keeps the
  * original document (it passes a copy), so the request applies whole
  * or not at all. The body itself is never modified.
@@ -926,6 +961,7 @@ main(void)
         T(test_complex),
         T(test_primary),
         T(test_mutability),
+        T(test_mutability_same_value),
         T(test_all_or_none),
         T(test_misc_rules),
         T(test_member_hooks),
