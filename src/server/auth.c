@@ -40,20 +40,56 @@ token_of(const char *h, int *bare)
     return h;
 }
 
+static enum MHD_Result
+count_auth(void *cls, enum MHD_ValueKind kind, const char *key,
+           const char *value)
+{
+    (void)kind;
+    (void)value;
+    if (strcasecmp(key, "Authorization") == 0)
+        (*(int *)cls)++;
+    return MHD_YES;
+}
+
+/*
+ * The one Authorization header, or NULL after a 401. With two headers
+ * the first would decide, and what a proxy checked may be the other, so
+ * more than one is refused.
+ */
+static const char *
+auth_header(struct req *r)
+{
+    const char *h;
+    int n = 0;
+
+    MHD_get_connection_values(r->conn, MHD_HEADER_KIND, count_auth, &n);
+    if (n > 1) {
+        deny(r, "The request has more than one Authorization header; "
+                "send exactly one.");
+        return NULL;
+    }
+    h = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND,
+                                    "Authorization");
+    if (h == NULL || *h == '\0') {
+        deny(r, "The request has no Authorization header. Send "
+                "'Authorization: Bearer <token>' with a token "
+                "issued by 'scimctl token issue'.");
+        return NULL;
+    }
+    return h;
+}
+
 int
 auth_request(struct req *r)
 {
-    const char *h = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND,
-                                                "Authorization");
+    const char *h = auth_header(r);
     const char *tok;
     char hash[65];
     int64_t tenant = 0, version = 0;
     int bare, rc;
 
-    if (h == NULL || *h == '\0')
-        return deny(r, "The request has no Authorization header. Send "
-                       "'Authorization: Bearer <token>' with a token "
-                       "issued by 'scimctl token issue'.");
+    if (h == NULL)
+        return -1;
     tok = token_of(h, &bare);
     if (tok == NULL || *tok == '\0')
         return deny(r, "The Authorization header uses a scheme scimd does "
