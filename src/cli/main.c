@@ -66,8 +66,9 @@ usage(void)
         "  config show NAME | config set NAME KEY VALUE\n"
         "  log [--tenant NAME] [--user X] [--since T] [--until T]"
         " [--failed] [--json]\n"
-        "  diagnose --user X [--at T] [--window 30m] [--json]\n"
-        "  diagnose --tenant NAME --since T [--json]\n"
+        "  diagnose --user X [--tenant NAME] [--at T] [--window 30m]"
+        " [--json]\n"
+        "  diagnose --tenant NAME --since T [--until T] [--json]\n"
         "  import --tenant NAME FILE.jsonl\n");
     return 2;
 }

@@ -386,6 +386,9 @@ handle_resource(struct req *r, const struct scim_rtype *rt, const char *id)
                          "%s %s/{id}.", m, rt->endpoint, m, rt->endpoint);
         return;
     }
+    /* The SCIM log ties even a refused request to the resource. */
+    if (r->res_id == NULL)
+        r->res_id = strdup(id);
     if (strcmp(m, "GET") == 0)
         do_get(r, rt, id);
     else if (strcmp(m, "PUT") == 0)

@@ -150,10 +150,12 @@ run_batch(sqlite3 *c, struct sq_job *jobs, struct sq_logrec *logs)
 
     if (exec(c, "BEGIN IMMEDIATE") != SCIM_OK)
         return SCIM_ESTORE;
-    for (j = jobs; j != NULL; j = j->next)
-        run_job(c, j);
+    /* Log-only records were queued before these jobs arrived: keep the
+     * log in arrival order. */
     for (l = logs; l != NULL; l = l->next)
         sq_log_insert(c, &l->rec);
+    for (j = jobs; j != NULL; j = j->next)
+        run_job(c, j);
     if (exec(c, "COMMIT") != SCIM_OK) {
         exec(c, "ROLLBACK");
         return SCIM_ESTORE;
