@@ -235,6 +235,7 @@ schemas(struct req *r, const char *arg)
 void
 handle_discovery(struct req *r, const char *what, const char *arg)
 {
+    r->allow = "GET";
     if (strcmp(r->method, "GET") != 0) {
         respond_fail(r, 405, SCIM_CAUSE_UNSUPPORTED_REQUEST, NULL, NULL,
                      "/%s is read-only; only GET is allowed.", what);

@@ -221,6 +221,8 @@ send_answer(struct req *r)
         MHD_add_response_header(resp, "Location", r->location);
     if (r->etag[0] != '\0')
         MHD_add_response_header(resp, "ETag", r->etag);
+    if (r->status == 405 && r->allow != NULL)
+        MHD_add_response_header(resp, "Allow", r->allow);
     if (r->status == 401)
         MHD_add_response_header(resp, "WWW-Authenticate",
                                 "Bearer realm=\"scimd\"");

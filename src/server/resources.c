@@ -370,11 +370,28 @@ do_write(struct req *r, const struct scim_rtype *rt, const char *id,
     json_decref(body);
 }
 
+/* Ids are UTF-8 text; anything else cannot name a resource. */
+static int
+valid_id(const char *id)
+{
+    json_t *j = json_string(id);
+
+    json_decref(j);
+    return j != NULL;
+}
+
 void
 handle_resource(struct req *r, const struct scim_rtype *rt, const char *id)
 {
     const char *m = r->method;
 
+    r->allow = id == NULL ? "GET, POST" : "GET, PUT, PATCH, DELETE";
+    if (id != NULL && !valid_id(id)) {
+        respond_fail(r, 404, SCIM_CAUSE_NOT_FOUND, NULL, "id",
+                     "No %s with id '%s' exists in this tenant.", rt->name,
+                     id);
+        return;
+    }
     if (id == NULL) {
         if (strcmp(m, "POST") == 0)
             do_create(r, rt);

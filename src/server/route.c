@@ -70,6 +70,7 @@ not_found(struct req *r)
 static void
 route_root_search(struct req *r)
 {
+    r->allow = "POST";
     if (strcmp(r->method, "POST") != 0) {
         respond_fail(r, 405, SCIM_CAUSE_UNSUPPORTED_REQUEST, NULL, NULL,
                      "/.search accepts only POST.");
@@ -87,6 +88,7 @@ route_type(struct req *r, const struct scim_rtype *rt, const char *rest)
     }
     rest++;
     if (strcmp(rest, ".search") == 0) {
+        r->allow = "POST";
         if (strcmp(r->method, "POST") != 0)
             respond_fail(r, 405, SCIM_CAUSE_UNSUPPORTED_REQUEST, NULL, NULL,
                          "%s/.search accepts only POST.", rt->endpoint);

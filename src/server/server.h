@@ -67,6 +67,7 @@ struct req {
     char *resp;                 /* body text, or NULL */
     char location[512];
     char etag[48];
+    const char *allow;          /* methods for a 405's Allow header */
     int logged;                 /* its record went in with the change */
 
     /* What the SCIM log says the request concerned. */

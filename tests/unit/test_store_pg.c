@@ -327,7 +327,7 @@ test_open_migrate(void **state)
 
     (void)state;
     assert_string_equal(db_value("SELECT value FROM meta"
-                                 " WHERE key = 'schema_version'"), "1");
+                                 " WHERE key = 'schema_version'"), "2");
     assert_int_equal(store_open(db_url, &s2, &err), SCIM_OK);
     assert_int_equal(store_clone(s, &c, &err), SCIM_OK);
     assert_string_equal(store_backend(c), "postgresql");
@@ -422,7 +422,7 @@ test_migrate_newer(void **state)
     assert_int_equal(store_open(url, &s, &err), SCIM_ESTORE);
     assert_null(s);
     assert_string_equal(err.detail, "the database schema is version 99, "
-                        "newer than this scimd knows (1); upgrade scimd");
+                        "newer than this scimd knows (2); upgrade scimd");
     free(url);
     drop_db(name);
 }
