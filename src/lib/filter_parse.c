@@ -489,7 +489,11 @@ read_word(struct parser *p, const char *opname, json_t **out)
     else if (strcmp(opname, "eq") == 0 && memchr(s, '\'', n) == NULL
              && valid_utf8(s, n)
              && scim_ctx_dialect(p->ctx, SCIM_DIALECT_UNQUOTED_VALUE)) {
-        /* Entra ID's legacy docs send externalId eq jyoung unquoted. */
+        /*
+         * Entra ID's legacy docs send externalId eq jyoung unquoted.
+         * Limitation: a bare word that reads as a number or literal
+         * (externalId eq 12345) stays one, and so fails the type check.
+         */
         scim_ctx_fire(p->ctx, SCIM_DIALECT_UNQUOTED_VALUE);
         *out = json_stringn(s, n);
     } else

@@ -168,7 +168,13 @@ answer(struct req *r, const struct scim_rtype *only, const struct list_q *q)
         rc = append_page(r, rt, &page, q, &b, &first);
         total += page.total;
         items += (long)page.nitems;
-        /* A root search continues the page in the next type. */
+        /*
+         * A root search continues the page in the next type.
+         * Limitation: so a root sortBy orders within each type, not
+         * across them (tests/http/0308), and a filter or sortBy naming
+         * an attribute that one type lacks is a 400 rather than "no
+         * match in that type".
+         */
         start = start > page.total ? start - page.total : 1;
         count -= (long)page.nitems;
         store_page_free(&page);
