@@ -124,6 +124,10 @@ config_dialect(struct store *s, const char *name, const char *rule,
 
     if (j == NULL)
         return 1;
+    if (!on && strcmp(onoff, "off") != 0) {
+        json_decref(j);
+        return cli_fail("'%s' is neither on nor off", onoff);
+    }
     if (config_dialect_bit(rule) == 0) {
         json_decref(j);
         return cli_fail("unknown dialect rule '%s'", rule);

@@ -10,6 +10,16 @@
 #include "cli.h"
 #include "config.h"
 
+/* Names appear one per line in 'tenant list' and in log tables. */
+static int
+has_control(const char *p)
+{
+    for (; *p != '\0'; p++)
+        if ((unsigned char)*p < 0x20 || *p == 0x7f)
+            return 1;
+    return 0;
+}
+
 static int
 tenant_add(struct store *s, const char *name)
 {
@@ -21,6 +31,8 @@ tenant_add(struct store *s, const char *name)
 
     if (name[0] == '\0' || strlen(name) > 64)
         return cli_fail("a tenant name is 1 to 64 characters");
+    if (has_control(name))
+        return cli_fail("a tenant name may not hold control characters");
     if (config_default(&cfg) != SCIM_OK)
         return cli_fail("out of memory");
     j = config_to_json(&cfg);
