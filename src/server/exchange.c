@@ -187,7 +187,15 @@ exchange_record(struct req *r, struct store_log *rec, json_t **hold)
     rec->emails = keep(h, r->emails != NULL
                               ? json_dumps(r->emails, JSON_COMPACT) : NULL);
     rec->request_body = keep(h, exchange_redact(r->body, r->body_len));
-    rec->response_body = keep(h, cap(r->resp));
+    /* A successful read is kept as what it returned (ids and counts),
+     * not the documents themselves: those are in the store, and reads
+     * outnumber writes many times over. Writes and failures keep their
+     * whole answer. */
+    if (r->read_summary != NULL && r->status < 400)
+        rec->response_body = keep(h, json_dumps(r->read_summary,
+                                                JSON_COMPACT));
+    else
+        rec->response_body = keep(h, cap(r->resp));
     if (r->status >= 400 && scim_error_isset(e)) {
         rec->cause = scim_cause_name(e->cause);
         rec->attribute = e->attr[0] != '\0' ? e->attr : NULL;

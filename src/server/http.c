@@ -166,6 +166,7 @@ req_free(struct req *r)
     free(r->user_name);
     free(r->external_id);
     json_decref(r->emails);
+    json_decref(r->read_summary);
     free(r);
 }
 

@@ -82,10 +82,12 @@ resolve_sort(struct req *r, const struct scim_rtype *rt,
 static int
 append_page(struct req *r, const struct scim_rtype *rt,
             const struct store_page *page, const struct list_q *q,
-            struct sbuf *b, int *first)
+            struct sbuf *b, int *first, json_t *ids)
 {
     size_t i;
 
+    for (i = 0; i < page->nitems; i++)
+        json_array_append_new(ids, json_string(page->items[i].id));
     for (i = 0; i < page->nitems; i++) {
         struct render_in in = {
             .ctx = &r->ctx, .store = r->store, .tenant = r->tenant->id,
@@ -152,6 +154,7 @@ answer(struct req *r, const struct scim_rtype *only, const struct list_q *q)
     struct sbuf b = { 0 };
     struct store_page page;
     long total = 0, items = 0, start = q->start, count = q->count;
+    json_t *ids = json_array();
     size_t i;
     int first = 1, rc = SCIM_OK;
     char num[96];
@@ -165,7 +168,7 @@ answer(struct req *r, const struct scim_rtype *only, const struct list_q *q)
         rc = search_type(r, rt, q, start, count, only != NULL, &page);
         if (rc != SCIM_OK)
             break;
-        rc = append_page(r, rt, &page, q, &b, &first);
+        rc = append_page(r, rt, &page, q, &b, &first, ids);
         total += page.total;
         items += (long)page.nitems;
         /*
@@ -180,6 +183,7 @@ answer(struct req *r, const struct scim_rtype *only, const struct list_q *q)
         store_page_free(&page);
     }
     if (rc != SCIM_OK) {
+        json_decref(ids);
         free(sbuf_take(&b));
         if (!scim_error_isset(&r->ctx.err))
             scim_failf(&r->ctx.err, 503, SCIM_CAUSE_INTERNAL, NULL, NULL,
@@ -189,6 +193,11 @@ answer(struct req *r, const struct scim_rtype *only, const struct list_q *q)
     }
     snprintf(num, sizeof(num), "],\"totalResults\":%ld,\"startIndex\":%ld,"
              "\"itemsPerPage\":%ld}", total, q->start, items);
+    r->read_summary = json_pack("{s:I, s:I, s:I, s:o}", "totalResults",
+                                (json_int_t)total, "startIndex",
+                                (json_int_t)q->start, "itemsPerPage",
+                                (json_int_t)items, "ids", ids);
+    ids = NULL;
     sbuf_add(&b, num);
     free(r->resp);
     r->resp = sbuf_take(&b);

@@ -180,6 +180,8 @@ do_get(struct req *r, const struct scim_rtype *rt, const char *id)
     json_decref(doc);
     snprintf(r->etag, sizeof(r->etag), "W/\"%lld\"",
              (long long)res.version);
+    r->read_summary = json_pack("{s:s, s:I}", "id", id, "version",
+                                (json_int_t)res.version);
     answer_doc(r, rt, id, res.doc, NULL, 0, 200);
     store_res_free(&res);
 }

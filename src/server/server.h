@@ -69,6 +69,8 @@ struct req {
     char etag[48];
     const char *allow;          /* methods for a 405's Allow header */
     int logged;                 /* its record went in with the change */
+    json_t *read_summary;       /* a successful read's answer, as the
+                                   SCIM log keeps it (ids, counts) */
 
     /* What the SCIM log says the request concerned. */
     char *res_id;

@@ -26,6 +26,7 @@ struct sq_db {
     struct sq_job **jobs_tail;
     struct sq_logrec *logs;     /* pending log-only records */
     struct sq_logrec **logs_tail;
+    int nlogs;                  /* records in logs */
     int stop;
     int writer_running;
     pthread_t writer;

@@ -16,6 +16,7 @@
 #include "sqlite_db.h"
 
 #define SQ_FLUSH_MS 200
+#define SQ_LOG_QUEUE_MAX 1024
 #define SQ_ANALYZE_SECONDS 3600
 
 struct sq_job {
@@ -91,12 +92,20 @@ sq_submit_log(struct sq_db *db, const struct store_log *rec)
     if (l == NULL)
         return SCIM_ENOMEM;
     pthread_mutex_lock(&db->lock);
+    /* Under a load the writer cannot follow, a full queue makes the
+     * request wait for the next batch instead of letting memory grow
+     * without bound: the log stays complete and scimd's size fixed. */
+    while (db->nlogs >= SQ_LOG_QUEUE_MAX && !db->stop) {
+        pthread_cond_signal(&db->wake);
+        pthread_cond_wait(&db->done, &db->lock);
+    }
     /* The writer may sleep untimed on an empty queue: wake it on the
      * first record only, so later ones do not restart its flush timer. */
     if (db->logs == NULL)
         pthread_cond_signal(&db->wake);
     *db->logs_tail = l;
     db->logs_tail = &l->next;
+    db->nlogs++;
     pthread_mutex_unlock(&db->lock);
     return SCIM_OK;
 }
@@ -163,25 +172,35 @@ run_batch(sqlite3 *c, struct sq_job *jobs, struct sq_logrec *logs)
     return SCIM_OK;
 }
 
+/*
+ * Sleeps until there is something to commit: a change set (at once), a
+ * full log queue (at once), or log records that have waited
+ * SQ_FLUSH_MS since the first of them was seen.
+ */
 static void
 wait_for_work(struct sq_db *db)
 {
     struct timespec until;
+    int timed = 0;
 
-    while (db->jobs == NULL && !db->stop) {
-        if (db->logs != NULL) {
+    while (db->jobs == NULL && !db->stop &&
+           db->nlogs < SQ_LOG_QUEUE_MAX) {
+        if (db->logs == NULL) {
+            pthread_cond_wait(&db->wake, &db->lock);
+            continue;
+        }
+        if (!timed) {
             clock_gettime(CLOCK_REALTIME, &until);
             until.tv_nsec += SQ_FLUSH_MS * 1000000L;
             if (until.tv_nsec >= 1000000000L) {
                 until.tv_sec++;
                 until.tv_nsec -= 1000000000L;
             }
-            if (pthread_cond_timedwait(&db->wake, &db->lock, &until)
-                == ETIMEDOUT)
-                return;
-        } else {
-            pthread_cond_wait(&db->wake, &db->lock);
+            timed = 1;
         }
+        if (pthread_cond_timedwait(&db->wake, &db->lock, &until)
+            == ETIMEDOUT)
+            return;
     }
 }
 
@@ -240,6 +259,7 @@ sq_writer_main(void *arg)
         db->jobs_tail = &db->jobs;
         db->logs = NULL;
         db->logs_tail = &db->logs;
+        db->nlogs = 0;
         stop = db->stop;
         pthread_mutex_unlock(&db->lock);
 
