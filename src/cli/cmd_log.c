@@ -144,7 +144,8 @@ print_json(const json_t *rows)
 
     json_array_foreach(rows, i, row)
         json_array_append_new(out, row_out(row));
-    rc = json_dumpf(out, stdout, JSON_INDENT(2)) == 0 ? 0 : 1;
+    rc = json_dumpf(out, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(6))
+             == 0 ? 0 : 1;
     fputc('\n', stdout);
     json_decref(out);
     return rc != 0 ? cli_fail("cannot write the output") : 0;

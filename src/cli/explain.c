@@ -113,9 +113,10 @@ static const struct cause_text texts[SCIM_CAUSE_COUNT] = {
         "'Apply this mapping' to 'Only during object creation'."
     },
     [SCIM_CAUSE_UNIQUENESS] = {
-        "Another active user of the tenant already holds this value of a "
-        "unique attribute (userName, compared case-insensitively).",
-        "Another user already has this {attr}. Either the identity "
+        "Another resource of the tenant already holds this value of a "
+        "unique attribute (a user's userName or a group's displayName, "
+        "compared case-insensitively).",
+        "Another user or group already has this {attr}. Either the identity "
         "provider maps two people to the same value, or it did not find "
         "the existing user and tried to create it again: link the "
         "existing user instead of creating a new one.",

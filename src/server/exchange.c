@@ -25,6 +25,17 @@ is_secret_key(const char *k)
     return n >= 8 && strcasecmp(k + n - 8, "password") == 0;
 }
 
+int
+exchange_mentions_password(const char *s, size_t len)
+{
+    size_t i;
+
+    for (i = 0; i + 8 <= len; i++)
+        if (strncasecmp(s + i, "password", 8) == 0)
+            return 1;
+    return 0;
+}
+
 static void
 redact(json_t *v)
 {
@@ -45,22 +56,14 @@ redact(json_t *v)
     secret_path = k != NULL && is_secret_key(k);
     json_object_foreach(v, k, e) {
         if (is_secret_key(k) ||
-            (secret_path && strcasecmp(k, "value") == 0))
+            (secret_path && strcasecmp(k, "value") == 0) ||
+            (strcasecmp(k, "filter") == 0 && json_is_string(e) &&
+             exchange_mentions_password(json_string_value(e),
+                               json_string_length(e))))
             json_object_set_new(v, k, json_string(REDACTED));
         else
             redact(e);
     }
-}
-
-static int
-mentions_password(const char *s, size_t len)
-{
-    size_t i;
-
-    for (i = 0; i + 8 <= len; i++)
-        if (strncasecmp(s + i, "password", 8) == 0)
-            return 1;
-    return 0;
 }
 
 char *
@@ -73,13 +76,35 @@ exchange_redact(const char *body, size_t len)
         return NULL;
     j = json_loadb(body, len, JSON_DECODE_ANY, NULL);
     if (j == NULL)
-        return mentions_password(body, len)
+        return exchange_mentions_password(body, len)
                    ? strdup("[unparsable body withheld: it mentions a "
                             "password]")
                    : strndup(body, len > LOG_BODY_MAX ? LOG_BODY_MAX : len);
     redact(j);
     out = json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY);
     json_decref(j);
+    return out;
+}
+
+/*
+ * The path and query as the log keeps them. A query that mentions a
+ * password (a filter on it, RFC 7643 allows equality) is withheld: its
+ * literal would be the password in clear.
+ */
+static char *
+logged_url(const char *url)
+{
+    const char *q = url != NULL ? strchr(url, '?') : NULL;
+    char *out;
+    size_t n;
+
+    if (q == NULL || !exchange_mentions_password(q, strlen(q)))
+        return utf8_scrub_dup(url);
+    n = (size_t)(q - url) + 48;
+    out = malloc(n);
+    if (out != NULL)
+        snprintf(out, n, "%.*s?[query withheld: it mentions a password]",
+                 (int)(q - url), url);
     return out;
 }
 
@@ -178,7 +203,7 @@ exchange_record(struct req *r, struct store_log *rec, json_t **hold)
     rec->client = r->client;
     rec->user_agent = keep(h, utf8_scrub_dup(r->user_agent));
     rec->method = r->method;
-    rec->path = keep(h, utf8_scrub_dup(r->url));
+    rec->path = keep(h, logged_url(r->url));
     rec->status = r->status;
     rec->latency_us = elapsed_us(r);
     rec->resource_id = r->res_id;

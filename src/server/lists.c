@@ -124,8 +124,14 @@ search_type(struct req *r, const struct scim_rtype *rt,
     int rc, sorted;
 
     if (q->filter != NULL && *q->filter != '\0' &&
-        filter_parse(&r->ctx, rt, q->filter, &f) != SCIM_OK)
+        filter_parse(&r->ctx, rt, q->filter, &f) != SCIM_OK) {
+        /* The detail quotes the filter; never a password in it. */
+        if (exchange_mentions_password(q->filter, strlen(q->filter)))
+            snprintf(r->ctx.err.detail, sizeof(r->ctx.err.detail),
+                     "The filter is invalid. It is not repeated here "
+                     "because it mentions a password.");
         return SCIM_EINVAL;
+    }
     sorted = resolve_sort(r, rt, q, &sort);
     if (sorted < 0) {
         filter_free(f);

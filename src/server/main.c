@@ -128,6 +128,9 @@ start_daemon(void)
         MHD_OPTION_NOTIFY_COMPLETED, http_completed, NULL,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60,
         MHD_OPTION_CONNECTION_LIMIT, (unsigned)1000,
+        /* Room for long filter URLs; past it libmicrohttpd answers 414
+         * itself, in HTML. POST .search carries any filter in JSON. */
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(128 * 1024),
         MHD_OPTION_END);
 }
 

@@ -25,6 +25,12 @@
 
 #define WRITE_ATTEMPTS 16
 
+/*
+ * Each operation may rescan the attribute it edits, so a request's cost
+ * grows with operations times values; identity providers send a few.
+ */
+#define PATCH_MAX_OPS 1000
+
 static int
 answer_doc(struct req *r, const struct scim_rtype *rt, const char *id,
            const char *text, const json_t *links, int links_given,
@@ -346,12 +352,22 @@ do_write(struct req *r, const struct scim_rtype *rt, const char *id,
 {
     json_t *body = req_json(r);
     pthread_mutex_t *lock;
+    size_t nops;
     int attempt, rc = SCIM_ERETRY;
 
     if (body == NULL)
         return;
     if (!is_patch)
         exchange_subject(r, body);
+    nops = json_array_size(json_object_get(body, "Operations"));
+    if (is_patch && nops > PATCH_MAX_OPS) {
+        respond_fail(r, 413, SCIM_CAUSE_TOO_LARGE, NULL, "Operations",
+                     "A PATCH request may hold at most %d operations; this "
+                     "one holds %zu. Send them in several requests.",
+                     PATCH_MAX_OPS, nops);
+        json_decref(body);
+        return;
+    }
     lock = stripe_of(id);
     pthread_mutex_lock(lock);
     for (attempt = 0; attempt < WRITE_ATTEMPTS && rc == SCIM_ERETRY;

@@ -5,6 +5,7 @@
  * discovery, the root and per-type .search, and resource endpoints of
  * the tenant's resource types. Anything else is a 404 or 405 SCIM error.
  */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,12 +49,28 @@ req_json(struct req *r)
     return j;
 }
 
+/* A Host header fit to put in a URL: host name or address and port. */
+static int
+host_ok(const char *h)
+{
+    size_t n = 0;
+
+    for (; h[n] != '\0'; n++)
+        if (!(isalnum((unsigned char)h[n]) || strchr(".-:[]_", h[n])))
+            return 0;
+    return n > 0 && n <= 255;
+}
+
 void
 req_location(struct req *r, const char *endpoint, const char *id,
              char *out, size_t size)
 {
     const char *host = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND,
                                                    "Host");
+
+    /* Anything else is not reflected into Location and meta.location. */
+    if (host != NULL && !host_ok(host))
+        host = NULL;
 
     snprintf(out, size, "%s%s%s%s/%s", host != NULL ? "http://" : "",
              host != NULL ? host : "", SCIM_BASE, endpoint, id);

@@ -132,6 +132,9 @@ void exchange_release(json_t *hold);
 /* The request body with password values replaced, as text; free(). */
 char *exchange_redact(const char *body, size_t len);
 
+/* Nonzero when s (len bytes) mentions "password" in any case. */
+int exchange_mentions_password(const char *s, size_t len);
+
 /* Notes which user a request concerns, from a resource document. */
 void exchange_subject(struct req *r, const json_t *doc);
 

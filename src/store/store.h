@@ -48,7 +48,8 @@ struct store_res {
 struct store_keys {
     const char *id;
     const char *external_id;   /* NULL when absent */
-    const char *name_key;      /* folded userName (User) or NULL */
+    const char *name_key;      /* folded userName (User) or displayName
+                                  (Group), unique per type; or NULL */
     const char *display_key;   /* folded displayName or NULL */
     const char **email_keys;   /* folded emails[].value, NULL-ended */
     int active;
