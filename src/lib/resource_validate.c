@@ -535,6 +535,11 @@ resource_check_value(struct scim_ctx *ctx, const struct scim_rtype *rt,
     int rc;
 
     *out = NULL;
+    /* [] or {} is "no value" only where a list or object fits; for a
+     * simple single-valued attribute it is a wrong type, as in PATCH. */
+    if (resource_is_empty(v) && !a->multi_valued &&
+        a->type != SCIM_AT_COMPLEX && (json_is_array(v) || json_is_object(v)))
+        return resource_type_error(ctx, a, v, path);
     if (resource_is_empty(v))
         return SCIM_OK;
     if (a->multi_valued) {
