@@ -33,5 +33,14 @@ for f in $files; do
         passed=$((passed + 1))
     fi
 done
+# Every file with a Limitation: comment is named in docs/LIMITATIONS.md.
+for f in $(sh scripts/limitations.sh | cut -d: -f1 | sort -u); do
+    if grep -q "$f" docs/LIMITATIONS.md; then
+        passed=$((passed + 1))
+    else
+        echo "$f: has a Limitation: comment but docs/LIMITATIONS.md does not name it"
+        failed=$((failed + 1))
+    fi
+done
 echo "checksrc: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
