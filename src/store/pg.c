@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "pg_db.h"
+#include "store_sql.h"
 
 #define PG_NOW_S "to_char(now() AT TIME ZONE 'UTC'," \
                  " 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
@@ -252,23 +253,6 @@ pg_get(struct store *base, int64_t tenant, const char *rtype,
 
 /* Appends "FROM resources r WHERE tenant AND rtype [AND (filter)]". */
 static int
-where_clause(struct sql_buf *b, int64_t tenant,
-             const struct store_search *q, struct scim_error *err)
-{
-    sql_buf_add(b, " FROM resources r WHERE r.tenant_id = ");
-    sql_buf_int(b, tenant);
-    sql_buf_add(b, " AND r.rtype = ");
-    sql_buf_text(b, q->rtype);
-    if (q->filter != NULL) {
-        sql_buf_add(b, " AND (");
-        if (sqlgen_where(b, q->filter, err) != SCIM_OK)
-            return SCIM_EINVAL;
-        sql_buf_add(b, ")");
-    }
-    return b->oom ? SCIM_ENOMEM : SCIM_OK;
-}
-
-static int
 run_count(struct pg_store *s, int64_t tenant, const struct store_search *q,
           long *total, struct scim_error *err)
 {
@@ -277,18 +261,7 @@ run_count(struct pg_store *s, int64_t tenant, const struct store_search *q,
     int rc;
 
     sql_buf_init(&b, SQLGEN_PG);
-    if (q->filter == NULL) {
-        /* Kept exact by every insert and delete (pg_apply.c). */
-        sql_buf_add(&b, "SELECT coalesce(sum(n), 0) FROM resource_counts"
-                        " WHERE tenant_id = ");
-        sql_buf_int(&b, tenant);
-        sql_buf_add(&b, " AND rtype = ");
-        sql_buf_text(&b, q->rtype);
-        rc = b.oom ? SCIM_ENOMEM : SCIM_OK;
-    } else {
-        sql_buf_add(&b, "SELECT count(*)");
-        rc = where_clause(&b, tenant, q, err);
-    }
+    rc = store_sql_count(&b, tenant, q, err);
     if (rc == SCIM_OK)
         rc = pg_exec_buf(s, &b, &r, 1) == SCIM_OK ? SCIM_OK : SCIM_ESTORE;
     if (rc == SCIM_OK)
@@ -320,25 +293,7 @@ run_page(struct pg_store *s, int64_t tenant, const struct store_search *q,
     int rc;
 
     sql_buf_init(&b, SQLGEN_PG);
-    sql_buf_add(&b, q->ids_only
-                        ? "SELECT r.seq, r.id, r.rtype, NULL, r.version,"
-                          " r.active"
-                        : "SELECT r.seq, r.id, r.rtype, r.doc, r.version,"
-                          " r.active");
-    rc = where_clause(&b, tenant, q, err);
-    if (q->after_seq > 0) {
-        sql_buf_add(&b, " AND r.seq > ");
-        sql_buf_int(&b, q->after_seq);
-    }
-    sql_buf_add(&b, " ORDER BY ");
-    if (rc == SCIM_OK && q->sort != NULL) {
-        rc = sqlgen_order(&b, q->sort, err);
-        sql_buf_add(&b, q->descending ? " DESC, " : " ASC, ");
-    }
-    sql_buf_add(&b, "r.seq LIMIT ");
-    sql_buf_int(&b, q->count);
-    sql_buf_add(&b, " OFFSET ");
-    sql_buf_int(&b, q->after_seq > 0 || q->start <= 1 ? 0 : q->start - 1);
+    rc = store_sql_page(&b, tenant, q, err);
     if (rc == SCIM_OK)
         rc = pg_exec_buf(s, &b, &r, 1) == SCIM_OK ? SCIM_OK : SCIM_ESTORE;
     if (rc == SCIM_OK)

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "pg_db.h"
+#include "store_sql.h"
 
 #define PG_NOW_MS "to_char(now() AT TIME ZONE 'UTC'," \
                   " 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
@@ -249,33 +250,6 @@ member_seqs(struct pg_store *s, int64_t tenant,
     return SCIM_OK;
 }
 
-static int
-unknown_members(const struct store_change *ch, const int64_t *seqs,
-                struct scim_error *err)
-{
-    char list[512] = "";
-    size_t i, used = 0, bad = 0;
-
-    for (i = 0; i < ch->nmembers; i++) {
-        if (seqs[i] > 0)
-            continue;
-        bad++;
-        if (used < sizeof(list) - 1)
-            used += (size_t)snprintf(list + used, sizeof(list) - used,
-                                     "%s'%s'", bad > 1 ? ", " : "",
-                                     ch->members[i]);
-    }
-    if (bad == 0)
-        return SCIM_OK;
-    if (used >= sizeof(list))
-        memcpy(list + sizeof(list) - 4, "...", 4);
-    return scim_failf(err, 400, SCIM_CAUSE_INVALID_VALUE, "invalidValue",
-                      "members", "Attribute 'members' names %zu value%s "
-                      "that %s no user or group of this tenant: %s. "
-                      "Nothing of the request was applied.", bad,
-                      bad > 1 ? "s" : "", bad > 1 ? "are" : "is", list);
-}
-
 /* PostgreSQL array text "{1,2,3}" of the known seqs; caller frees. */
 static char *
 seq_array(const int64_t *seqs, size_t n)
@@ -342,7 +316,7 @@ do_members(struct pg_store *s, int64_t tenant,
         return SCIM_ENOMEM;
     rc = member_seqs(s, tenant, ch, seqs);
     if (rc == SCIM_OK && ch->kind == STORE_MEMBERS_ADD)
-        rc = unknown_members(ch, seqs, err);
+        rc = store_unknown_members(ch, seqs, err);
     if (rc == SCIM_OK)
         rc = edit_members(s, group, ch, seqs);
     free(seqs);

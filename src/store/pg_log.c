@@ -14,13 +14,7 @@
 
 #include "fold.h"
 #include "pg_db.h"
-
-static const char *const log_cols[] = {
-    "request_id", "time_ms", "tenant", "client", "user_agent", "method",
-    "path", "status", "latency_us", "resource_id", "user_name", "emails",
-    "external_id", "request_body", "response_body", "cause", "attribute",
-    "detail", "dialects", "ignored", NULL
-};
+#include "store_sql.h"
 
 static void
 add_record(struct pg_params *p, const struct store_log *r)
@@ -103,9 +97,9 @@ pg_log_append(struct store *base, const struct store_log *rec)
 static int
 is_int_col(int i)
 {
-    return strcmp(log_cols[i], "time_ms") == 0 ||
-           strcmp(log_cols[i], "status") == 0 ||
-           strcmp(log_cols[i], "latency_us") == 0;
+    return strcmp(store_log_cols[i], "time_ms") == 0 ||
+           strcmp(store_log_cols[i], "status") == 0 ||
+           strcmp(store_log_cols[i], "latency_us") == 0;
 }
 
 static json_t *
@@ -114,7 +108,7 @@ row_json(const PGresult *r, int row)
     json_t *o = json_object();
     int i;
 
-    for (i = 0; o != NULL && log_cols[i] != NULL; i++) {
+    for (i = 0; o != NULL && store_log_cols[i] != NULL; i++) {
         json_t *v;
 
         if (PQgetisnull(r, row, i))
@@ -123,58 +117,11 @@ row_json(const PGresult *r, int row)
             v = json_integer(pg_int(r, row, i));
         else
             v = json_string(PQgetvalue(r, row, i));
-        json_object_set_new(o, log_cols[i], v);
+        json_object_set_new(o, store_log_cols[i], v);
     }
     if (o != NULL)
         store_log_row_finish(o);
     return o;
-}
-
-static void
-add_conditions(struct sql_buf *b, const struct store_log_query *q,
-               const char *user_key)
-{
-    sql_buf_add(b, " WHERE true");
-    if (q->tenant != NULL) {
-        sql_buf_add(b, " AND l.tenant = ");
-        sql_buf_text(b, q->tenant);
-    }
-    if (user_key != NULL) {
-        sql_buf_add(b, " AND l.seq IN (SELECT log_seq FROM scim_log_keys"
-                       " WHERE key = ");
-        sql_buf_text(b, user_key);
-        sql_buf_add(b, ")");
-    }
-    if (q->since_ms > 0) {
-        sql_buf_add(b, " AND l.time_ms >= ");
-        sql_buf_int(b, q->since_ms);
-    }
-    if (q->until_ms > 0) {
-        sql_buf_add(b, " AND l.time_ms <= ");
-        sql_buf_int(b, q->until_ms);
-    }
-    if (q->failed_only)
-        sql_buf_add(b, " AND l.status >= 400");
-}
-
-static void
-build_query(struct sql_buf *b, const struct store_log_query *q,
-            const char *key)
-{
-    int i;
-
-    sql_buf_add(b, "SELECT ");
-    for (i = 0; log_cols[i] != NULL; i++) {
-        sql_buf_add(b, i > 0 ? ", l." : "l.");
-        sql_buf_add(b, log_cols[i]);
-    }
-    sql_buf_add(b, " FROM scim_log l");
-    add_conditions(b, q, key);
-    sql_buf_add(b, " ORDER BY l.time_ms, l.seq");
-    if (q->limit > 0) {
-        sql_buf_add(b, " LIMIT ");
-        sql_buf_int(b, q->limit);
-    }
 }
 
 int
@@ -188,7 +135,7 @@ pg_log_query(struct store *base, const struct store_log_query *q,
 
     *out = json_array();
     sql_buf_init(&b, SQLGEN_PG);
-    build_query(&b, q, key);
+    store_sql_log_query(&b, q, key);
     rc = *out == NULL || (q->user != NULL && key == NULL) ? SCIM_ENOMEM
              : pg_exec_buf((struct pg_store *)base, &b, &r, 1);
     for (i = 0; rc == SCIM_OK && i < PQntuples(r); i++)

@@ -10,6 +10,7 @@
 
 #include "sqlgen.h"
 #include "sqlite_db.h"
+#include "store_sql.h"
 
 static pthread_mutex_t dbs_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct sq_db *dbs;
@@ -353,24 +354,6 @@ bind_params(sqlite3_stmt *st, const struct sql_buf *b)
     return SCIM_OK;
 }
 
-/* Appends "r.tenant_id = ? AND r.rtype = ? [AND (filter)]". */
-static int
-where_clause(struct sql_buf *b, int64_t tenant,
-             const struct store_search *q, struct scim_error *err)
-{
-    sql_buf_add(b, " FROM resources r WHERE r.tenant_id = ");
-    sql_buf_int(b, tenant);
-    sql_buf_add(b, " AND r.rtype = ");
-    sql_buf_text(b, q->rtype);
-    if (q->filter != NULL) {
-        sql_buf_add(b, " AND (");
-        if (sqlgen_where(b, q->filter, err) != SCIM_OK)
-            return SCIM_EINVAL;
-        sql_buf_add(b, ")");
-    }
-    return b->oom ? SCIM_ENOMEM : SCIM_OK;
-}
-
 static int
 run_count(sqlite3 *c, int64_t tenant, const struct store_search *q,
           long *total, struct scim_error *err)
@@ -380,18 +363,7 @@ run_count(sqlite3 *c, int64_t tenant, const struct store_search *q,
     int rc;
 
     sql_buf_init(&b, SQLGEN_SQLITE);
-    if (q->filter == NULL) {
-        /* Kept exact by every insert and delete (sqlite_apply.c). */
-        sql_buf_add(&b, "SELECT coalesce(sum(n), 0) FROM resource_counts"
-                        " WHERE tenant_id = ");
-        sql_buf_int(&b, tenant);
-        sql_buf_add(&b, " AND rtype = ");
-        sql_buf_text(&b, q->rtype);
-        rc = b.oom ? SCIM_ENOMEM : SCIM_OK;
-    } else {
-        sql_buf_add(&b, "SELECT count(*)");
-        rc = where_clause(&b, tenant, q, err);
-    }
+    rc = store_sql_count(&b, tenant, q, err);
     if (rc == SCIM_OK &&
         sqlite3_prepare_v2(c, b.sql, -1, &st, NULL) != SQLITE_OK)
         rc = SCIM_ESTORE;
@@ -430,27 +402,7 @@ run_page(sqlite3 *c, int64_t tenant, const struct store_search *q,
     int rc;
 
     sql_buf_init(&b, SQLGEN_SQLITE);
-    sql_buf_add(&b, q->ids_only
-                        ? "SELECT r.seq, r.id, r.rtype, NULL, r.version,"
-                          " r.active"
-                        : "SELECT r.seq, r.id, r.rtype, r.doc, r.version,"
-                          " r.active");
-    rc = where_clause(&b, tenant, q, err);
-    if (q->after_seq > 0) {
-        sql_buf_add(&b, " AND r.seq > ");
-        sql_buf_int(&b, q->after_seq);
-    }
-    sql_buf_add(&b, " ORDER BY ");
-    if (rc == SCIM_OK && q->sort != NULL) {
-        rc = sqlgen_order(&b, q->sort, err);
-        sql_buf_add(&b, q->descending ? " DESC, " : " ASC, ");
-    }
-    sql_buf_add(&b, "r.seq LIMIT ");
-    sql_buf_int(&b, q->count);
-    sql_buf_add(&b, " OFFSET ");
-    sql_buf_int(&b, q->after_seq > 0 || q->start <= 1 ? 0 : q->start - 1);
-    if (rc == SCIM_OK && b.oom)
-        rc = SCIM_ENOMEM;
+    rc = store_sql_page(&b, tenant, q, err);
     if (rc == SCIM_OK &&
         sqlite3_prepare_v2(c, b.sql, -1, &st, NULL) != SQLITE_OK)
         rc = SCIM_ESTORE;

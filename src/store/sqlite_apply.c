@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "sqlite_db.h"
+#include "store_sql.h"
 
 static int64_t
 seq_of(sqlite3 *c, int64_t tenant, const char *id, const char **rtype)
@@ -233,33 +234,6 @@ do_delete(sqlite3 *c, int64_t tenant, const struct store_change *ch)
 }
 
 static int
-unknown_members(const struct store_change *ch, const int64_t *seqs,
-                struct scim_error *err)
-{
-    char list[512] = "";
-    size_t i, used = 0, bad = 0;
-
-    for (i = 0; i < ch->nmembers; i++) {
-        if (seqs[i] > 0)
-            continue;
-        bad++;
-        if (used < sizeof(list) - 1)
-            used += (size_t)snprintf(list + used, sizeof(list) - used,
-                                     "%s'%s'", bad > 1 ? ", " : "",
-                                     ch->members[i]);
-    }
-    if (bad == 0)
-        return SCIM_OK;
-    if (used >= sizeof(list))
-        memcpy(list + sizeof(list) - 4, "...", 4);
-    return scim_failf(err, 400, SCIM_CAUSE_INVALID_VALUE, "invalidValue",
-                      "members", "Attribute 'members' names %zu value%s "
-                      "that %s no user or group of this tenant: %s. "
-                      "Nothing of the request was applied.", bad,
-                      bad > 1 ? "s" : "", bad > 1 ? "are" : "is", list);
-}
-
-static int
 do_members(sqlite3 *c, int64_t tenant, const struct store_change *ch,
            struct scim_error *err)
 {
@@ -278,7 +252,7 @@ do_members(sqlite3 *c, int64_t tenant, const struct store_change *ch,
     for (i = 0; i < ch->nmembers; i++)
         seqs[i] = seq_of(c, tenant, ch->members[i], NULL);
     if (ch->kind == STORE_MEMBERS_ADD)
-        rc = unknown_members(ch, seqs, err);
+        rc = store_unknown_members(ch, seqs, err);
     sql = ch->kind == STORE_MEMBERS_ADD
               ? "INSERT OR IGNORE INTO members VALUES (?, ?)"
               : "DELETE FROM members WHERE group_seq = ? AND member_seq = ?";

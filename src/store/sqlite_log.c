@@ -11,13 +11,7 @@
 #include "fold.h"
 #include "sqlgen.h"
 #include "sqlite_db.h"
-
-static const char *const log_cols[] = {
-    "request_id", "time_ms", "tenant", "client", "user_agent", "method",
-    "path", "status", "latency_us", "resource_id", "user_name", "emails",
-    "external_id", "request_body", "response_body", "cause", "attribute",
-    "detail", "dialects", "ignored", NULL
-};
+#include "store_sql.h"
 
 static json_t *
 row_json(sqlite3_stmt *st)
@@ -25,47 +19,20 @@ row_json(sqlite3_stmt *st)
     json_t *o = json_object();
     int i;
 
-    for (i = 0; log_cols[i] != NULL; i++) {
+    for (i = 0; store_log_cols[i] != NULL; i++) {
         int t = sqlite3_column_type(st, i);
 
         if (t == SQLITE_NULL)
-            json_object_set_new(o, log_cols[i], json_null());
+            json_object_set_new(o, store_log_cols[i], json_null());
         else if (t == SQLITE_INTEGER)
-            json_object_set_new(o, log_cols[i],
+            json_object_set_new(o, store_log_cols[i],
                                 json_integer(sqlite3_column_int64(st, i)));
         else
-            json_object_set_new(o, log_cols[i], json_string(
+            json_object_set_new(o, store_log_cols[i], json_string(
                 (const char *)sqlite3_column_text(st, i)));
     }
     store_log_row_finish(o);
     return o;
-}
-
-static void
-add_conditions(struct sql_buf *b, const struct store_log_query *q,
-               const char *user_key)
-{
-    sql_buf_add(b, " WHERE 1 = 1");
-    if (q->tenant != NULL) {
-        sql_buf_add(b, " AND l.tenant = ");
-        sql_buf_text(b, q->tenant);
-    }
-    if (user_key != NULL) {
-        sql_buf_add(b, " AND l.seq IN (SELECT log_seq FROM scim_log_keys"
-                       " WHERE key = ");
-        sql_buf_text(b, user_key);
-        sql_buf_add(b, ")");
-    }
-    if (q->since_ms > 0) {
-        sql_buf_add(b, " AND l.time_ms >= ");
-        sql_buf_int(b, q->since_ms);
-    }
-    if (q->until_ms > 0) {
-        sql_buf_add(b, " AND l.time_ms <= ");
-        sql_buf_int(b, q->until_ms);
-    }
-    if (q->failed_only)
-        sql_buf_add(b, " AND l.status >= 400");
 }
 
 static void
@@ -90,22 +57,11 @@ sq_log_query(struct store *base, const struct store_log_query *q,
     char *key = q->user != NULL ? scim_fold(q->user, strlen(q->user)) : NULL;
     struct sql_buf b;
     sqlite3_stmt *st = NULL;
-    int i, rc = SCIM_OK;
+    int rc = SCIM_OK;
 
     *out = json_array();
     sql_buf_init(&b, SQLGEN_SQLITE);
-    sql_buf_add(&b, "SELECT ");
-    for (i = 0; log_cols[i] != NULL; i++) {
-        sql_buf_add(&b, i > 0 ? ", l." : "l.");
-        sql_buf_add(&b, log_cols[i]);
-    }
-    sql_buf_add(&b, " FROM scim_log l");
-    add_conditions(&b, q, key);
-    sql_buf_add(&b, " ORDER BY l.time_ms, l.seq");
-    if (q->limit > 0) {
-        sql_buf_add(&b, " LIMIT ");
-        sql_buf_int(&b, q->limit);
-    }
+    store_sql_log_query(&b, q, key);
     if (b.oom || *out == NULL ||
         sqlite3_prepare_v2(c, b.sql, -1, &st, NULL) != SQLITE_OK) {
         rc = SCIM_ESTORE;
