@@ -377,23 +377,7 @@ conflict(struct pg_store *s, int64_t tenant, const struct store_change *ch,
         inactive = PQntuples(r) > 0 && pg_int(r, 0, 0) == 0;
         PQclear(r);
     }
-    if (strcmp(ch->rtype, "User") != 0)
-        scim_failf(err, 409, SCIM_CAUSE_UNIQUENESS, "uniqueness",
-                   "displayName", "Attribute 'displayName' must be "
-                   "unique: another group already holds this "
-                   "displayName (compared without regard to case).");
-    else if (inactive)
-        scim_failf(err, 409, SCIM_CAUSE_REACTIVATION_CONFLICT, "uniqueness",
-                   "userName", "Attribute 'userName' must be unique: a "
-                   "deactivated user already holds this userName (in any "
-                   "case). Reactivate that user instead of creating a new "
-                   "one.");
-    else
-        scim_failf(err, 409, SCIM_CAUSE_UNIQUENESS, "uniqueness",
-                   "userName", "Attribute 'userName' must be unique: "
-                   "another user already holds this userName (compared "
-                   "without regard to case).");
-    return SCIM_ECONFLICT;
+    return store_conflict(ch->rtype, inactive, err);
 }
 
 int

@@ -54,23 +54,7 @@ conflict(sqlite3 *c, int64_t tenant, const struct store_change *ch,
             inactive = sqlite3_column_int(st, 0) == 0;
         sqlite3_reset(st);
     }
-    if (strcmp(ch->rtype, "User") != 0)
-        scim_failf(err, 409, SCIM_CAUSE_UNIQUENESS, "uniqueness",
-                   "displayName", "Attribute 'displayName' must be "
-                   "unique: another group already holds this "
-                   "displayName (compared without regard to case).");
-    else if (inactive)
-        scim_failf(err, 409, SCIM_CAUSE_REACTIVATION_CONFLICT, "uniqueness",
-                   "userName", "Attribute 'userName' must be unique: a "
-                   "deactivated user already holds this userName (in any "
-                   "case). Reactivate that user instead of creating a new "
-                   "one.");
-    else
-        scim_failf(err, 409, SCIM_CAUSE_UNIQUENESS, "uniqueness",
-                   "userName", "Attribute 'userName' must be unique: "
-                   "another user already holds this userName (compared "
-                   "without regard to case).");
-    return SCIM_ECONFLICT;
+    return store_conflict(ch->rtype, inactive, err);
 }
 
 static int

@@ -154,3 +154,25 @@ store_unknown_members(const struct store_change *ch, const int64_t *seqs,
                       "Nothing of the request was applied.", bad,
                       bad > 1 ? "s" : "", bad > 1 ? "are" : "is", list);
 }
+
+int
+store_conflict(const char *rtype, int inactive, struct scim_error *err)
+{
+    if (strcmp(rtype, "User") != 0)
+        scim_failf(err, 409, SCIM_CAUSE_UNIQUENESS, "uniqueness",
+                   "displayName", "Attribute 'displayName' must be "
+                   "unique: another group already holds this "
+                   "displayName (compared without regard to case).");
+    else if (inactive)
+        scim_failf(err, 409, SCIM_CAUSE_REACTIVATION_CONFLICT, "uniqueness",
+                   "userName", "Attribute 'userName' must be unique: a "
+                   "deactivated user already holds this userName (in any "
+                   "case). Reactivate that user instead of creating a new "
+                   "one.");
+    else
+        scim_failf(err, 409, SCIM_CAUSE_UNIQUENESS, "uniqueness",
+                   "userName", "Attribute 'userName' must be unique: "
+                   "another user already holds this userName (compared "
+                   "without regard to case).");
+    return SCIM_ECONFLICT;
+}

@@ -31,4 +31,8 @@ void store_sql_log_query(struct sql_buf *b, const struct store_log_query *q,
 int store_unknown_members(const struct store_change *ch,
                           const int64_t *seqs, struct scim_error *err);
 
+/* Records the 409 for a unique name taken by another resource of type
+ * rtype (inactive: by a deactivated user); returns SCIM_ECONFLICT. */
+int store_conflict(const char *rtype, int inactive, struct scim_error *err);
+
 #endif /* SCIMD_STORE_STORE_SQL_H */
