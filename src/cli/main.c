@@ -5,7 +5,8 @@
  * may be the first program to touch a new database.
  *
  *   scimctl --db DB tenant add NAME | tenant list
- *   scimctl --db DB token issue NAME
+ *   scimctl --db DB token issue NAME | token list NAME |
+ *                    token revoke NAME ID
  *   scimctl --db DB config show NAME | config set NAME KEY VALUE
  *   scimctl --db DB log [...] | diagnose [...] | import ...
  */
@@ -62,7 +63,8 @@ usage(void)
     fprintf(stderr,
         "usage: scimctl --db FILE|postgresql://URL COMMAND ...\n"
         "  tenant add NAME | tenant list\n"
-        "  token issue NAME\n"
+        "  token issue NAME | token list NAME [--json] |"
+        " token revoke NAME ID\n"
         "  config show NAME | config set NAME KEY VALUE\n"
         "  log [--tenant NAME] [--user X] [--since T] [--until T]"
         " [--failed] [--json]\n"

@@ -193,6 +193,48 @@ pg_token_add(struct store *base, int64_t tenant, const char *hash)
 }
 
 static int
+pg_token_list(struct store *base, int64_t tenant, json_t **out)
+{
+    static const struct pg_sql q = { "token_list",
+        "SELECT id, substr(hash, 1, 8), created FROM tokens"
+        " WHERE tenant_id = $1 ORDER BY id" };
+    struct pg_params p = { 0 };
+    PGresult *r = NULL;
+    int i;
+
+    *out = json_array();
+    pg_p_int(&p, tenant);
+    if (*out == NULL || pg_exec(pg(base), &q, &p, &r, 1) != SCIM_OK)
+        return SCIM_ESTORE;
+    for (i = 0; i < PQntuples(r); i++)
+        json_array_append_new(*out, json_pack("{s:I, s:s, s:s?}", "id",
+            (json_int_t)pg_int(r, i, 0), "fingerprint",
+            PQgetvalue(r, i, 1),
+            PQgetisnull(r, i, 2) ? NULL : PQgetvalue(r, i, 2)));
+    PQclear(r);
+    return SCIM_OK;
+}
+
+static int
+pg_token_revoke(struct store *base, int64_t tenant, int64_t id)
+{
+    static const struct pg_sql q = { "token_revoke",
+        "DELETE FROM tokens WHERE tenant_id = $1 AND id = $2"
+        " RETURNING id" };
+    struct pg_params p = { 0 };
+    PGresult *r = NULL;
+    int rc;
+
+    pg_p_int(&p, tenant);
+    pg_p_int(&p, id);
+    if (pg_write(pg(base), &q, &p, &r) != SCIM_OK)
+        return SCIM_ESTORE;
+    rc = PQntuples(r) > 0 ? SCIM_OK : SCIM_ENOTFOUND;
+    PQclear(r);
+    return rc;
+}
+
+static int
 pg_token_lookup(struct store *base, const char *hash, int64_t *tenant,
                 int64_t *config_version)
 {
@@ -395,6 +437,8 @@ static const struct store_ops pg_ops = {
     .tenant_list = pg_tenant_list,
     .token_add = pg_token_add,
     .token_lookup = pg_token_lookup,
+    .token_list = pg_token_list,
+    .token_revoke = pg_token_revoke,
     .get = pg_get,
     .search = pg_search,
     .members = pg_members,

@@ -277,6 +277,45 @@ sq_token_add(struct store *base, int64_t tenant, const char *hash)
 }
 
 static int
+sq_token_list(struct store *base, int64_t tenant, json_t **out)
+{
+    sqlite3_stmt *st = sq_stmt(conn(base),
+        "SELECT id, substr(hash, 1, 8), created FROM tokens"
+        " WHERE tenant_id = ? ORDER BY id");
+    int rc;
+
+    *out = json_array();
+    if (st == NULL || *out == NULL)
+        return SCIM_ESTORE;
+    sqlite3_bind_int64(st, 1, tenant);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        json_array_append_new(*out, json_pack("{s:I, s:s, s:s?}", "id",
+            (json_int_t)sqlite3_column_int64(st, 0), "fingerprint",
+            (const char *)sqlite3_column_text(st, 1), "created",
+            (const char *)sqlite3_column_text(st, 2)));
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? SCIM_OK : SCIM_ESTORE;
+}
+
+static int
+sq_token_revoke(struct store *base, int64_t tenant, int64_t id)
+{
+    sqlite3_stmt *st = sq_stmt(conn(base),
+        "DELETE FROM tokens WHERE tenant_id = ? AND id = ?");
+    int rc;
+
+    if (st == NULL)
+        return SCIM_ESTORE;
+    sqlite3_bind_int64(st, 1, tenant);
+    sqlite3_bind_int64(st, 2, id);
+    rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE)
+        return SCIM_ESTORE;
+    return sqlite3_changes(conn(base)) > 0 ? SCIM_OK : SCIM_ENOTFOUND;
+}
+
+static int
 sq_token_lookup(struct store *base, const char *hash, int64_t *tenant,
                 int64_t *config_version)
 {
@@ -517,6 +556,8 @@ static const struct store_ops sqlite_ops = {
     .tenant_list = sq_tenant_list,
     .token_add = sq_token_add,
     .token_lookup = sq_token_lookup,
+    .token_list = sq_token_list,
+    .token_revoke = sq_token_revoke,
     .get = sq_get,
     .search = sq_search,
     .members = sq_members,

@@ -95,6 +95,18 @@ store_token_add(struct store *s, int64_t tenant_id, const char *hash)
     return s->ops->token_add(s, tenant_id, hash);
 }
 
+int
+store_token_list(struct store *s, int64_t tenant, json_t **out)
+{
+    return s->ops->token_list(s, tenant, out);
+}
+
+int
+store_token_revoke(struct store *s, int64_t tenant, int64_t id)
+{
+    return s->ops->token_revoke(s, tenant, id);
+}
+
 void
 store_token_hash(const char *token, char out[65])
 {

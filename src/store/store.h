@@ -172,6 +172,17 @@ void store_tenant_free(struct store_tenant *t);
 int store_token_add(struct store *s, int64_t tenant_id, const char *hash);
 
 /*
+ * The tenant's tokens as a JSON array of {"id", "fingerprint" (the first
+ * 8 hex digits of the stored hash), "created"}, oldest first; no token
+ * is ever recoverable from it. New reference in *out.
+ */
+int store_token_list(struct store *s, int64_t tenant, json_t **out);
+
+/* Deletes token id of tenant: it stops working on the next request.
+ * SCIM_ENOTFOUND when the tenant has no such token. */
+int store_token_revoke(struct store *s, int64_t tenant, int64_t id);
+
+/*
  * The stored form of a token: hex BLAKE2b-256. Tokens are long random
  * strings, so a fast hash suffices and keeps lookup to one indexed read.
  */

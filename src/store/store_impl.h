@@ -23,6 +23,8 @@ struct store_ops {
     int (*tenant_list)(struct store *s, struct store_tenant **out,
                        size_t *n);
     int (*token_add)(struct store *s, int64_t tenant, const char *hash);
+    int (*token_list)(struct store *s, int64_t tenant, json_t **out);
+    int (*token_revoke)(struct store *s, int64_t tenant, int64_t id);
     int (*token_lookup)(struct store *s, const char *hash, int64_t *tenant,
                         int64_t *config_version);
     int (*get)(struct store *s, int64_t tenant, const char *rtype,
