@@ -209,7 +209,7 @@ pg_token_list(struct store *base, int64_t tenant, json_t **out)
     for (i = 0; i < PQntuples(r); i++)
         json_array_append_new(*out, json_pack("{s:I, s:s, s:s?}", "id",
             (json_int_t)pg_int(r, i, 0), "fingerprint",
-            PQgetvalue(r, i, 1),
+            PQgetvalue(r, i, 1), "created",
             PQgetisnull(r, i, 2) ? NULL : PQgetvalue(r, i, 2)));
     PQclear(r);
     return SCIM_OK;
