@@ -93,9 +93,14 @@ parse_args(int argc, char **argv)
     }
     if (server_opts.db == NULL)
         usage();
+    /*
+     * Workers mostly wait: on the disk for their group commit, on the
+     * network. More of them make bigger commit batches; each costs one
+     * database connection and a thread stack.
+     */
     if (server_opts.threads == 0) {
         long n = sysconf(_SC_NPROCESSORS_ONLN);
-        server_opts.threads = n > 0 ? (unsigned)n * 2 : 4;
+        server_opts.threads = n > 4 ? (unsigned)n * 4 : 16;
     }
 }
 

@@ -33,6 +33,8 @@ db_acquire(const char *path, struct scim_error *err)
     if (sq_connect(path, &db->wconn, err) != SCIM_OK ||
         sq_migrate(db->wconn, err) != SCIM_OK)
         goto fail;
+    /* The one writer updates every index: give it a larger cache. */
+    sqlite3_exec(db->wconn, "PRAGMA cache_size=-8000;", NULL, NULL, NULL);
     pthread_mutex_init(&db->lock, NULL);
     pthread_cond_init(&db->wake, NULL);
     pthread_cond_init(&db->done, NULL);

@@ -98,7 +98,8 @@ sq_connect(const char *path, sqlite3 **out, struct scim_error *err)
     sqlite3_exec(c, "PRAGMA journal_mode=WAL;", NULL, NULL, NULL);
     sqlite3_exec(c, "PRAGMA synchronous=FULL;", NULL, NULL, NULL);
     sqlite3_exec(c, "PRAGMA temp_store=MEMORY;", NULL, NULL, NULL);
-    sqlite3_exec(c, "PRAGMA cache_size=-8000;", NULL, NULL, NULL);
+    /* Readers are many and the OS caches the file: keep each small. */
+    sqlite3_exec(c, "PRAGMA cache_size=-2000;", NULL, NULL, NULL);
     *out = c;
     return SCIM_OK;
 }
