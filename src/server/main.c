@@ -133,9 +133,10 @@ start_daemon(void)
         MHD_OPTION_NOTIFY_COMPLETED, http_completed, NULL,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60,
         MHD_OPTION_CONNECTION_LIMIT, (unsigned)1000,
-        /* Room for long filter URLs; past it libmicrohttpd answers 414
-         * itself, in HTML. POST .search carries any filter in JSON. */
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(128 * 1024),
+        /* libmicrohttpd clears this pool for every request, so it stays
+         * at its default; past it, a URL gets libmicrohttpd's own HTML
+         * 414. POST .search carries a filter of any length in JSON. */
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(32 * 1024),
         MHD_OPTION_END);
 }
 

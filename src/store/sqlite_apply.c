@@ -294,9 +294,9 @@ sq_log_insert(sqlite3 *c, const struct store_log *r)
         " resource_id, user_name, emails, external_id, request_body,"
         " response_body, cause, attribute, detail, dialects, ignored)"
         " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
-    json_t *keys, *k;
+    json_t *keys;
+    char *text;
     int64_t seq;
-    size_t i;
     int rc;
 
     if (st == NULL)
@@ -329,16 +329,18 @@ sq_log_insert(sqlite3 *c, const struct store_log *r)
         return SCIM_ESTORE;
     seq = sqlite3_last_insert_rowid(c);
 
+    /* All search keys in one statement. */
     keys = store_log_keys(r);
-    json_array_foreach(keys, i, k) {
-        st = sq_stmt(c, "INSERT INTO scim_log_keys VALUES (?, ?)");
-        if (st == NULL)
-            break;
+    text = keys != NULL ? json_dumps(keys, JSON_COMPACT) : NULL;
+    json_decref(keys);
+    st = text != NULL ? sq_stmt(c, "INSERT INTO scim_log_keys SELECT ?,"
+                                   " value FROM json_each(?)") : NULL;
+    if (st != NULL) {
         sqlite3_bind_int64(st, 1, seq);
-        sq_bind_text(st, 2, json_string_value(k));
+        sq_bind_text(st, 2, text);
         sqlite3_step(st);
         sqlite3_reset(st);
     }
-    json_decref(keys);
+    free(text);
     return SCIM_OK;
 }

@@ -221,9 +221,13 @@ store_now_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* Adds the folded v unless it is there already (userName is often
+ * the email too: one key row serves both). */
 static void
 add_key(json_t *keys, const char *v)
 {
+    json_t *e;
+    size_t i;
     char *f;
 
     if (v == NULL || *v == '\0')
@@ -231,7 +235,11 @@ add_key(json_t *keys, const char *v)
     f = scim_fold(v, strlen(v));
     if (f == NULL)
         return;
-    json_array_append_new(keys, json_string(f));
+    json_array_foreach(keys, i, e)
+        if (strcmp(json_string_value(e), f) == 0)
+            break;
+    if (i == json_array_size(keys))
+        json_array_append_new(keys, json_string(f));
     scim_free(f);
 }
 
