@@ -6,6 +6,7 @@
  * are 1-based and in a stable order (creation order unless sortBy says
  * otherwise), and itemsPerPage is what the page really holds.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,7 +41,9 @@ parse_long(struct req *r, const char *name, const char *text, long *out)
         return 0;
     errno = 0;
     v = strtol(text, &end, 10);
-    if (errno != 0 || end == text || *end != '\0') {
+    /* strtol would skip leading blanks; trailing ones are refused. */
+    if (errno != 0 || end == text || *end != '\0' ||
+        isspace((unsigned char)text[0])) {
         respond_fail(r, 400, SCIM_CAUSE_INVALID_VALUE, "invalidValue", name,
                      "Query parameter '%s' must be an integer, not '%s'.",
                      name, text);
