@@ -219,7 +219,11 @@ do_read(struct MHD_Connection *c, const char *url)
     return ret;
 }
 
-/* One autocommit INSERT of the posted body under a fresh random id. */
+/*
+ * One autocommit INSERT of the posted body under a fresh random id.
+ * Limitation: the body is stored unparsed; the ceiling is the disk and
+ * SQLite, and JSON work belongs to what is measured against it.
+ */
 static enum MHD_Result
 do_write(struct MHD_Connection *c, struct req *q)
 {

@@ -280,6 +280,11 @@ cmd_pool(long n, const char *file)
     return 0;
 }
 
+/*
+ * Limitation: a walk cut by the time limit has not reached the deepest
+ * pages; the report extrapolates it, and the random-page wrk run is what
+ * shows whether deep pages cost more.
+ */
 static int
 cmd_walk(double limit)
 {

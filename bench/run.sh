@@ -18,6 +18,7 @@
 #   BENCH_BUILD           build directory of scimd and scimctl (build)
 #   BENCH_OUT             scratch directory (bench/out)
 #   BENCH_NO_DEPS=1       skip scripts/deps.sh and npm ci
+#   BENCH_KEEP=1          keep the databases in BENCH_OUT after the run
 #   BENCH_NO_PEER=1, BENCH_NO_SCIMD=1   leave a server out
 set -eu
 
@@ -437,6 +438,7 @@ machine() {
 
 main() {
     mkdir -p "$OUT/logs" "$OUT/wrk"
+    rm -f "$OUT"/scimd-*.db* "$OUT"/ceiling-*.db*
     : > "$RES"
     : > "$FACTS"
     : > "$SKIPS"
@@ -447,6 +449,8 @@ main() {
     scimd_all
     references " (end)"
     cleanup
+    # The databases hold gigabytes of SCIM log; the seed files are kept.
+    [ "${BENCH_KEEP:-0}" = 1 ] || rm -f "$OUT"/scimd-*.db* "$OUT"/ceiling-*.db*
     machine
     awk -v get_size="$GET_SIZE" -v sizes="$SIZES" \
         -v group_size="$GROUP_SIZE" -v machine="$OUT/machine.tsv" \

@@ -6,6 +6,7 @@
 // at start-up, and IDS_OUT, where their ids go.
 // Lookups by id and by userName use Maps, and list pages are cut before
 // SCIMMY formats them, so the peer is not slowed by our glue code.
+// Limitation: Users only, no Groups; issue 9 compares the peer on Users.
 import crypto from "node:crypto";
 import fs from "node:fs";
 import readline from "node:readline";

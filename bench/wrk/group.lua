@@ -3,6 +3,8 @@
 -- or removes it again (members[value eq "..."]), so the group keeps its
 -- size. Every thread owns its own slice of the pool, walked in order,
 -- so the add and the remove of one user never race.
+-- Limitation: this times an add and a remove in turn, not adds alone; a
+-- run of adds alone would grow the group of 10 into the thousands.
 -- Args: GROUP_ID POOL_FILE N_THREADS
 local dir = debug.getinfo(1, "S").source:match("^@(.*/)") or "./"
 local C = dofile(dir .. "common.lua")
