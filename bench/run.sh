@@ -168,8 +168,19 @@ load() {
 # --- preparation -------------------------------------------------------
 
 deps() {
+    local t
     [ "${BENCH_NO_DEPS:-0}" = 1 ] && return 0
-    sh scripts/deps.sh --bench
+    # A node and npm from outside Debian (NodeSource) make apt refuse the
+    # Debian npm; what matters is that the commands are there.
+    if ! sh scripts/deps.sh --bench; then
+        for t in wrk node npm curl cc pkg-config; do
+            command -v "$t" > /dev/null || {
+                say "scripts/deps.sh failed and $t is missing"
+                return 1
+            }
+        done
+        say "scripts/deps.sh failed; wrk, node and npm are present, going on"
+    fi
     if [ "${BENCH_NO_PEER:-0}" != 1 ]; then
         (cd bench/peer && npm ci --no-audit --no-fund --loglevel=error)
     fi
