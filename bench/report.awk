@@ -147,6 +147,28 @@ function walk(k,    f, est) {
                    f[2], f[3], f[3] > 0 ? f[2] / f[3] : 0, est)
 }
 
+# Seconds per user of the complete walk over hi users, over the same at
+# mid users; empty when either walk is missing or was cut.
+function walk_ratio(mid, hi,    a, b) {
+    if (!(("walk@" mid) in fval) || !(("walk@" hi) in fval))
+        return ""
+    split(fval["walk@" mid], a, " ")
+    split(fval["walk@" hi], b, " ")
+    if (a[4] != 1 || b[4] != 1 || a[2] <= 0 || b[2] <= 0 || a[3] <= 0)
+        return ""
+    return (b[3] / b[2]) / (a[3] / a[2])
+}
+
+function walk_why(mid, hi,    f) {
+    if (("walk@" hi) in fval) {
+        split(fval["walk@" hi], f, " ")
+        if (f[4] != 1)
+            return sprintf("the walk over %s users was cut at the time " \
+                           "limit after %d pages", hi, f[1])
+    }
+    return why("scimd", "walk@" hi)
+}
+
 function n_of(k,    v) {
     v = k
     sub(/^[^@]*@/, "", v)
@@ -234,10 +256,8 @@ BEGIN {
     target("POST /Users (validation, SCIM log on), x write ceiling",
         ratio(r("scimd", "post"), r("write-ceiling", "post")), ">=", 1.0,
         why("scimd", "post"))
-    target("Okta import, cost per page at " hi " / at " mid \
-        " (linear = 1)",
-        ratio(r("scimd", "page@" mid), r("scimd", "page@" hi)), "<=",
-        1.2, why("scimd", "page@" hi))
+    target("Okta import walk, seconds per user at " hi " / at " mid \
+        " (linear = 1)", walk_ratio(mid, hi), "<=", 1.2, walk_why(mid, hi))
     target("Add one member: group of " group_size " vs group of 10",
         ratio(r("scimd", "group@10"), r("scimd", "group@" group_size)), "<=",
         1.5, why("scimd", "group@" group_size))
@@ -250,16 +270,22 @@ BEGIN {
             x(r("scimd", "patch"), r("write-ceiling", "post")) \
             " and PUT profile push at " x(r("scimd", "put"), \
             r("write-ceiling", "post")) " of the write ceiling."
+    if (has("scimd", "page@" mid) && has("scimd", "page@" hi))
+        printf "Random pages (wrk, startIndex anywhere): a page at %s " \
+            "users costs %.2fx one at %s; Okta itself walks in order.\n",
+            hi, r("scimd", "page@" mid) / r("scimd", "page@" hi), mid
     if (has("scimd", "mix-log") && has("scimd", "mix-nolog"))
         printf "Cost of the SCIM log (issue 6), write-heavy mix: %d req/s " \
             "with the log, %d without (%.0f%% of the throughput kept).\n",
             r("scimd", "mix-log"), r("scimd", "mix-nolog"),
             100 * r("scimd", "mix-log") / r("scimd", "mix-nolog")
     print ""
-    print "The 1.2 bound on the import's cost per page is ours: issue 9 asks"
-    print "for linear growth, i.e. a page deep in 1M users costs what one in"
-    print "100k does. Group figures alternate add and remove of one member"
-    print "(PATCH members[value eq]), so each group keeps its size."
+    print "The 1.2 bound on the import walk is ours: issue 9 asks for time"
+    print "growing linearly with the users, i.e. the same time per user at"
+    print "1M as at 100k. The walk is one client paging in order with"
+    print "count=100, as Okta does. Group figures alternate add and remove"
+    print "of one member (PATCH members[value eq]), so each group keeps its"
+    print "size."
     print ""
 
     if (nf > 0) {

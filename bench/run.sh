@@ -35,7 +35,7 @@ else
     GET_SIZE=${BENCH_GET_SIZE:-100000}
     GROUP_SIZE=${BENCH_GROUP_SIZE:-100000}
     DUR=${BENCH_DURATION:-10}
-    WALK_LIMIT=${BENCH_WALK_LIMIT:-60}
+    WALK_LIMIT=${BENCH_WALK_LIMIT:-120}
 fi
 THREADS=${BENCH_THREADS:-2}
 CONNS=${BENCH_CONNS:-16}
@@ -443,6 +443,8 @@ machine() {
         echo "load	wrk -t$THREADS -c$CONNS -d${DUR}s, 127.0.0.1"
         echo "sizes	$SIZES (GET/PUT/PATCH/POST on $GET_SIZE)"
         echo "sync	write ceiling synchronous=$SYNC"
+        echo "loadavg	$LOAD_START at the start, $(cut -d' ' -f1-3 \
+            /proc/loadavg) at the end (1, 5, 15 min)"
         echo "quick	$QUICK"
     } > "$OUT/machine.tsv"
 }
@@ -450,6 +452,7 @@ machine() {
 main() {
     mkdir -p "$OUT/logs" "$OUT/wrk"
     rm -f "$OUT"/scimd-*.db* "$OUT"/ceiling-*.db*
+    LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
     : > "$RES"
     : > "$FACTS"
     : > "$SKIPS"
