@@ -237,6 +237,69 @@ doc_unchanged(const json_t *old, const json_t *now)
 }
 
 /*
+ * The validated new document: body applied to a copy of old (PATCH,
+ * a group's member edits going to hooks) or standing in its place (PUT).
+ */
+static int
+new_document(struct req *r, const struct scim_rtype *rt, const json_t *body,
+             const json_t *old, int is_patch,
+             const struct patch_members *hooks, json_t **valid)
+{
+    json_t *work;
+    int rc;
+
+    if (!is_patch)
+        return resource_prepare(&r->ctx, rt, RESOURCE_REPLACE, body, old,
+                                valid);
+    work = json_deep_copy(old);
+    if (work == NULL)
+        return SCIM_ENOMEM;
+    rc = patch_apply(&r->ctx, rt, work, body,
+                     render_is(rt, "Group") ? hooks : NULL);
+    if (rc == SCIM_OK)
+        rc = resource_prepare(&r->ctx, rt, RESOURCE_PATCHED, work, old,
+                              valid);
+    json_decref(work);
+    return rc;
+}
+
+/*
+ * The change set of a write: the document's update (unconditional when
+ * only members changed, see doc_unchanged), then the member edits.
+ * Returns NULL on ENOMEM; caller frees.
+ */
+static struct store_change *
+change_set(struct req *r, const struct scim_rtype *rt, const char *id,
+           const struct record *p, const struct member_acc *acc,
+           const json_t *old, int64_t version, int is_patch, size_t *n)
+{
+    struct store_change *ch = calloc(acc->n + 1, sizeof(*ch));
+    size_t i;
+
+    *n = 0;
+    if (ch == NULL)
+        return NULL;
+    record_change(&ch[0], STORE_UPDATE, rt, id, p, &r->ctx);
+    ch[0].version = is_patch && acc->n > 0 && doc_unchanged(old, p->doc)
+                        ? -1 : version;
+    for (i = 0; i < acc->n; i++)
+        ch[i + 1] = acc->ch[i];
+    *n = acc->n + 1;
+    return ch;
+}
+
+/* Answers the error in ctx, or a 503 when none was recorded (ENOMEM). */
+static void
+write_failed(struct req *r)
+{
+    if (!scim_error_isset(&r->ctx.err))
+        scim_failf(&r->ctx.err, 503, SCIM_CAUSE_INTERNAL, NULL, NULL,
+                   "scimd ran out of memory; nothing was changed. Retry "
+                   "the request.");
+    respond_error(r, &r->ctx.err);
+}
+
+/*
  * One attempt at a PUT or PATCH. Returns SCIM_ERETRY when another
  * writer changed the resource in between; the caller tries again.
  */
@@ -249,54 +312,35 @@ write_once(struct req *r, const struct scim_rtype *rt, const char *id,
     struct member_acc acc;
     struct patch_members hooks;
     struct scim_error err = { 0 };
-    json_t *old = NULL, *work = NULL, *valid = NULL;
     struct store_change *ch = NULL;
+    json_t *old = NULL, *valid = NULL;
     char loc[512];
-    size_t n = 0, i;
+    size_t n = 0;
     int rc;
 
     if (load(r, rt, id, &res, &old) != SCIM_OK)
         return SCIM_ENOTFOUND;
     member_acc_init(&acc, r, id);
     member_hooks_init(&hooks, &acc);
-    if (is_patch) {
-        work = json_deep_copy(old);
-        rc = patch_apply(&r->ctx, rt, work, body,
-                         render_is(rt, "Group") ? &hooks : NULL);
-        if (rc == SCIM_OK)
-            rc = resource_prepare(&r->ctx, rt, RESOURCE_PATCHED, work, old,
-                                  &valid);
-    } else {
-        rc = resource_prepare(&r->ctx, rt, RESOURCE_REPLACE, body, old,
-                              &valid);
-    }
-    if (rc != SCIM_OK) {
-        respond_error(r, &r->ctx.err);
-        goto out;
-    }
+
+    /* Compute and validate the new document, then what to store. */
+    rc = new_document(r, rt, body, old, is_patch, &hooks, &valid);
     req_location(r, rt->endpoint, id, loc, sizeof(loc));
-    rc = record_build(&p, rt, valid, id, json_object_get(old, "meta"),
-                      res.version + 1, loc);
+    if (rc == SCIM_OK)
+        rc = record_build(&p, rt, valid, id, json_object_get(old, "meta"),
+                          res.version + 1, loc);
     if (rc == SCIM_OK && !is_patch && render_is(rt, "Group"))
         rc = member_replace(&acc, &r->ctx, p.members);
+    if (rc == SCIM_OK && (ch = change_set(r, rt, id, &p, &acc, old,
+                                          res.version, is_patch, &n)) == NULL)
+        rc = SCIM_ENOMEM;
     if (rc != SCIM_OK) {
-        if (!scim_error_isset(&r->ctx.err))
-            scim_failf(&r->ctx.err, 500, SCIM_CAUSE_INTERNAL, NULL, NULL,
-                       "Out of memory.");
-        respond_error(r, &r->ctx.err);
+        write_failed(r);
         goto out;
     }
 
-    ch = calloc(acc.n + 1, sizeof(*ch));
-    if (ch == NULL) {
-        rc = SCIM_ENOMEM;
-        goto out;
-    }
-    record_change(&ch[n], STORE_UPDATE, rt, id, &p, &r->ctx);
-    ch[n++].version = is_patch && acc.n > 0 && doc_unchanged(old, p.doc)
-                          ? -1 : res.version;
-    for (i = 0; i < acc.n; i++)
-        ch[n++] = acc.ch[i];
+    /* The answer goes into the log record that commits with the change;
+     * a group's PATCH answer leaves members out unless asked. */
     if (answer_doc(r, rt, id, p.text, NULL,
                    is_patch && render_is(rt, "Group") &&
                        req_arg(r, "attributes") == NULL, 200) != SCIM_OK)
@@ -311,7 +355,6 @@ out:
     member_acc_free(&acc);
     record_free(&p);
     json_decref(valid);
-    json_decref(work);
     json_decref(old);
     store_res_free(&res);
     return rc;
