@@ -48,14 +48,17 @@ struct req {
     size_t len;
 };
 
-/* One SQLite connection per MHD thread for reads. */
+/* One SQLite connection per MHD thread for reads, listed for shutdown. */
 struct tconn {
     sqlite3 *db;
     sqlite3_stmt *get;
+    struct tconn *next;
 };
 
 static struct opts opt = { MODE_FIXED, 0, 2, NULL, "FULL", NULL };
-static _Thread_local struct tconn tc;
+static _Thread_local struct tconn *tc;
+static pthread_mutex_t readers_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct tconn *readers;
 static _Thread_local unsigned long rng;
 
 /* The single writer connection of write mode, behind a mutex. */
@@ -188,6 +191,48 @@ send_status(struct MHD_Connection *c, unsigned status)
                      MHD_RESPMEM_PERSISTENT);
 }
 
+/*
+ * Opens this thread's reader on the heap (thread-local storage dies with
+ * the thread) and lists it for close_readers().
+ */
+static int
+open_reader(void)
+{
+    struct tconn *t = calloc(1, sizeof(*t));
+
+    if (t == NULL)
+        return -1;
+    t->db = open_db(opt.db, opt.sync);
+    if (t->db == NULL || sqlite3_prepare_v2(t->db,
+            "SELECT json FROM users WHERE id = ?1", -1, &t->get,
+            NULL) != SQLITE_OK) {
+        sqlite3_close(t->db);
+        free(t);
+        return -1;
+    }
+    pthread_mutex_lock(&readers_lock);
+    t->next = readers;
+    readers = t;
+    pthread_mutex_unlock(&readers_lock);
+    tc = t;
+    return 0;
+}
+
+/* After MHD stopped: its threads are gone, their connections are not. */
+static void
+close_readers(void)
+{
+    struct tconn *t, *next;
+
+    for (t = readers; t != NULL; t = next) {
+        next = t->next;
+        sqlite3_finalize(t->get);
+        sqlite3_close(t->db);
+        free(t);
+    }
+    readers = NULL;
+}
+
 /* Point lookup of a stored User; the statement stays prepared. */
 static enum MHD_Result
 do_read(struct MHD_Connection *c, const char *url)
@@ -198,24 +243,19 @@ do_read(struct MHD_Connection *c, const char *url)
     if (strncmp(url, USERS_PREFIX "/", sizeof(USERS_PREFIX)) != 0)
         return send_status(c, MHD_HTTP_NOT_FOUND);
     id = url + sizeof(USERS_PREFIX);
-    if (tc.db == NULL) {
-        tc.db = open_db(opt.db, opt.sync);
-        if (tc.db == NULL || sqlite3_prepare_v2(tc.db,
-                "SELECT json FROM users WHERE id = ?1", -1, &tc.get,
-                NULL) != SQLITE_OK)
-            return send_status(c, MHD_HTTP_INTERNAL_SERVER_ERROR);
-    }
+    if (tc == NULL && open_reader() != 0)
+        return send_status(c, MHD_HTTP_INTERNAL_SERVER_ERROR);
 
-    sqlite3_bind_text(tc.get, 1, id, -1, SQLITE_STATIC);
-    if (sqlite3_step(tc.get) == SQLITE_ROW)
+    sqlite3_bind_text(tc->get, 1, id, -1, SQLITE_STATIC);
+    if (sqlite3_step(tc->get) == SQLITE_ROW)
         ret = send_json(c, MHD_HTTP_OK,
-                        (const char *)sqlite3_column_text(tc.get, 0),
-                        (size_t)sqlite3_column_bytes(tc.get, 0),
+                        (const char *)sqlite3_column_text(tc->get, 0),
+                        (size_t)sqlite3_column_bytes(tc->get, 0),
                         MHD_RESPMEM_MUST_COPY);
     else
         ret = send_status(c, MHD_HTTP_NOT_FOUND);
-    sqlite3_reset(tc.get);
-    sqlite3_clear_bindings(tc.get);
+    sqlite3_reset(tc->get);
+    sqlite3_clear_bindings(tc->get);
     return ret;
 }
 
@@ -486,6 +526,7 @@ main(int argc, char **argv)
     sigwait(&set, &sig);
 
     MHD_stop_daemon(d);
+    close_readers();
     sqlite3_finalize(wins);
     sqlite3_close(wdb);
     return 0;

@@ -191,9 +191,9 @@ BEGIN {
 
     print "# scimd benchmark results"
     print ""
-    printf "Written by `./bench/run.sh` on %s (commit %s).", mval["date"],
-        mval["commit"]
-    print " Every server ran on 127.0.0.1 on this machine, one after the"
+    printf "Written by `./bench/run.sh` on %s (commit %s).\n",
+        mval["date"], mval["commit"]
+    print "Every server ran on 127.0.0.1 on this machine, one after the"
     print "other, driven by wrk; ratios compare figures of the same run."
     if (mval["quick"] == 1)
         print "\n**Quick smoke run (BENCH_QUICK=1): small sizes, short runs.**"

@@ -19,6 +19,8 @@
 #   BENCH_OUT             scratch directory (bench/out)
 #   BENCH_NO_DEPS=1       skip scripts/deps.sh and npm ci
 #   BENCH_KEEP=1          keep the databases in BENCH_OUT after the run
+#   BENCH_RESULTS         where the report goes (bench/RESULTS.md; for a
+#                         quick run BENCH_OUT/RESULTS.md)
 #   BENCH_NO_PEER=1, BENCH_NO_SCIMD=1   leave a server out
 set -eu
 
@@ -48,6 +50,12 @@ PEER_TOKEN=bench-peer-token
 CFLAGS_BENCH="-std=c11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror -Wshadow
 -Wmissing-prototypes -Wstrict-prototypes"
 
+# A smoke run must not replace the committed results of a full run.
+if [ "$QUICK" = 1 ]; then
+    RESULTS=${BENCH_RESULTS:-$OUT/RESULTS.md}
+else
+    RESULTS=${BENCH_RESULTS:-bench/RESULTS.md}
+fi
 BIN=$OUT/bin
 RES=$OUT/results.tsv
 FACTS=$OUT/facts.tsv
@@ -469,8 +477,9 @@ main() {
     awk -v get_size="$GET_SIZE" -v sizes="$SIZES" \
         -v group_size="$GROUP_SIZE" -v machine="$OUT/machine.tsv" \
         -v results="$RES" -v facts="$FACTS" -v skips="$SKIPS" \
-        -v notes=bench/notes.md -f bench/report.awk > bench/RESULTS.md
-    cat bench/RESULTS.md
+        -v notes=bench/notes.md -f bench/report.awk > "$RESULTS"
+    cat "$RESULTS"
+    say "written to $RESULTS"
 }
 
 main "$@"
