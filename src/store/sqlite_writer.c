@@ -16,7 +16,7 @@
 #include "sqlite_db.h"
 
 #define SQ_FLUSH_MS 200
-#define SQ_LOG_QUEUE_MAX 1024
+#define SQ_LOG_QUEUE_MAX 4096
 #define SQ_ANALYZE_SECONDS 3600
 
 struct sq_job {
