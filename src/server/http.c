@@ -197,6 +197,14 @@ write_log(struct req *r)
 
     if (!server_opts.scim_log || r->logged || r->store == NULL)
         return;
+    /* A request refused before its body was read (401, 413, 429) still
+     * names the user it was about, so support can find it by email. */
+    if (r->user_name == NULL && r->body != NULL && !r->too_large) {
+        json_t *body = json_loadb(r->body, r->body_len, 0, NULL);
+
+        exchange_subject(r, body);
+        json_decref(body);
+    }
     exchange_record(r, &rec, &hold);
     if (store_log_append(r->store, &rec) != SCIM_OK)
         log_error("scimlog", "req=%s cannot queue the log record", r->id);

@@ -183,12 +183,17 @@ route_request(struct req *r)
                      SCIMD_MAX_BODY);
         return;
     }
-    if (strncmp(p, SCIM_BASE, base) != 0 ||
-        (p[base] != '/' && p[base] != '\0')) {
+    /* The base URL is what the identity provider's admin typed; Entra's
+     * examples use /scim without /v2, so both prefixes are served. */
+    if (strncmp(p, SCIM_BASE, base) == 0 &&
+        (p[base] == '/' || p[base] == '\0'))
+        p += base;
+    else if (strncmp(p, "/scim", 5) == 0 && (p[5] == '/' || p[5] == '\0'))
+        p += 5;
+    else {
         not_found(r);
         return;
     }
-    p += base;
     if (strcmp(p, "/.search") == 0) {
         route_root_search(r);
         return;
