@@ -181,9 +181,12 @@ do_get(struct req *r, const struct scim_rtype *rt, const char *id)
         store_failed(r, rc, &r->ctx.err);
         return;
     }
-    doc = json_loads(res.doc, 0, NULL);
-    exchange_subject(r, doc);
-    json_decref(doc);
+    /* The subject (userName, emails) is for the SCIM log only. */
+    if (server_opts.scim_log) {
+        doc = json_loads(res.doc, 0, NULL);
+        exchange_subject(r, doc);
+        json_decref(doc);
+    }
     snprintf(r->etag, sizeof(r->etag), "W/\"%lld\"",
              (long long)res.version);
     r->read_summary = json_pack("{s:s, s:I}", "id", id, "version",
