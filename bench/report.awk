@@ -83,7 +83,7 @@ function all_skipped(s,    i) {
 }
 
 function reference(sc) {
-    if (sc == "get" || sc ~ /^filter@/)
+    if (sc == "get" || sc ~ /^get-/ || sc ~ /^filter@/)
         return "read-ceiling"
     if (sc ~ /^(post|put|patch|mix|group)/)
         return "write-ceiling"
@@ -274,6 +274,11 @@ BEGIN {
         printf "Random pages (wrk, startIndex anywhere): a page at %s " \
             "users costs %.2fx one at %s; Okta itself walks in order.\n",
             hi, r("scimd", "page@" mid) / r("scimd", "page@" hi), mid
+    if (has("scimd", "get-log") && has("scimd", "get-nolog"))
+        printf "Cost of the SCIM log on reads: GET by id at %s of the read " \
+            "ceiling with the log, %s without.\n",
+            x(r("scimd", "get-log"), r("read-ceiling", "get")),
+            x(r("scimd", "get-nolog"), r("read-ceiling", "get"))
     if (has("scimd", "mix-log") && has("scimd", "mix-nolog"))
         printf "Cost of the SCIM log (issue 6), write-heavy mix: %d req/s " \
             "with the log, %d without (%.0f%% of the throughput kept).\n",

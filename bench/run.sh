@@ -385,8 +385,8 @@ scimd_groups() {
     done
 }
 
-# The write-heavy mix with the SCIM log on and off, on two copies of the
-# same seeded database.
+# GET by id and the write-heavy mix with the SCIM log on and off, on two
+# copies of the same seeded database.
 scimd_logcost() {
     local src=$OUT/scimd-pristine.db mode db
     if [ ! -f "$src" ] || [ ! -s "$OUT/scimd.ids" ]; then
@@ -405,6 +405,8 @@ scimd_logcost() {
         fi
         BENCH_TOKEN=$(cat "$OUT/scimd-$GET_SIZE.token")
         export BENCH_TOKEN
+        load scimd "get-$mode" "$SRV_PID" \
+            "http://127.0.0.1:$SCIMD_PORT/scim/v2" get.lua "$OUT/scimd.ids"
         load scimd "mix-$mode" "$SRV_PID" \
             "http://127.0.0.1:$SCIMD_PORT/scim/v2" mix.lua "$OUT/scimd.ids"
         stop "$SRV_PID"
