@@ -346,13 +346,16 @@ run_page(struct pg_store *s, int64_t tenant, const struct store_search *q,
 }
 
 static int
-pg_search(struct store *base, int64_t tenant, const struct store_search *q,
-          struct store_page *out, struct scim_error *err)
+pg_count(struct store *base, int64_t tenant, const struct store_search *q,
+         long *total, struct scim_error *err)
 {
-    int rc = run_count(pg(base), tenant, q, &out->total, err);
+    return run_count(pg(base), tenant, q, total, err);
+}
 
-    if (rc != SCIM_OK || q->count <= 0)
-        return rc;
+static int
+pg_page(struct store *base, int64_t tenant, const struct store_search *q,
+        struct store_page *out, struct scim_error *err)
+{
     return run_page(pg(base), tenant, q, out, err);
 }
 
@@ -440,7 +443,8 @@ static const struct store_ops pg_ops = {
     .token_list = pg_token_list,
     .token_revoke = pg_token_revoke,
     .get = pg_get,
-    .search = pg_search,
+    .count = pg_count,
+    .page = pg_page,
     .members = pg_members,
     .groups_of = pg_groups_of,
     .apply = pg_apply,

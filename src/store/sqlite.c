@@ -457,13 +457,16 @@ run_page(sqlite3 *c, int64_t tenant, const struct store_search *q,
 }
 
 static int
-sq_search(struct store *base, int64_t tenant, const struct store_search *q,
-          struct store_page *out, struct scim_error *err)
+sq_count(struct store *base, int64_t tenant, const struct store_search *q,
+         long *total, struct scim_error *err)
 {
-    int rc = run_count(conn(base), tenant, q, &out->total, err);
+    return run_count(conn(base), tenant, q, total, err);
+}
 
-    if (rc != SCIM_OK || q->count <= 0)
-        return rc;
+static int
+sq_page(struct store *base, int64_t tenant, const struct store_search *q,
+        struct store_page *out, struct scim_error *err)
+{
     return run_page(conn(base), tenant, q, out, err);
 }
 
@@ -561,7 +564,8 @@ static const struct store_ops sqlite_ops = {
     .token_list = sq_token_list,
     .token_revoke = sq_token_revoke,
     .get = sq_get,
-    .search = sq_search,
+    .count = sq_count,
+    .page = sq_page,
     .members = sq_members,
     .groups_of = sq_groups_of,
     .apply = sq_apply,

@@ -147,8 +147,13 @@ int
 store_search(struct store *s, int64_t tenant, const struct store_search *q,
              struct store_page *out, struct scim_error *err)
 {
+    int rc;
+
     memset(out, 0, sizeof(*out));
-    return s->ops->search(s, tenant, q, out, err);
+    rc = s->ops->count(s, tenant, q, &out->total, err);
+    if (rc != SCIM_OK || q->count <= 0)
+        return rc;
+    return s->ops->page(s, tenant, q, out, err);
 }
 
 void

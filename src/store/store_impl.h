@@ -29,9 +29,13 @@ struct store_ops {
                         int64_t *config_version);
     int (*get)(struct store *s, int64_t tenant, const char *rtype,
                const char *id, struct store_res *out);
-    int (*search)(struct store *s, int64_t tenant,
-                  const struct store_search *q, struct store_page *out,
-                  struct scim_error *err);
+    /* store_search in two steps: every match's count, then the page. */
+    int (*count)(struct store *s, int64_t tenant,
+                 const struct store_search *q, long *total,
+                 struct scim_error *err);
+    int (*page)(struct store *s, int64_t tenant,
+                const struct store_search *q, struct store_page *out,
+                struct scim_error *err);
     int (*members)(struct store *s, int64_t tenant, const char *group_id,
                    json_t **out);
     int (*groups_of)(struct store *s, int64_t tenant, const char *user_id,
